@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { csrf } from 'hono/csrf';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppDeps, AppEnv } from './http/env.ts';
+import { onError, problem } from './http/problem.ts';
+import { adminRoutes } from './http/routes/admin.ts';
+import { authRoutes } from './http/routes/auth.ts';
+import { catalogRoutes } from './http/routes/catalog.ts';
+import { deviceRoutes } from './http/routes/devices.ts';
+import { metaRoutes } from './http/routes/meta.ts';
+import { patronRoutes } from './http/routes/patrons.ts';
+import { sessionMiddleware } from './http/session.ts';
+
+export const API_VERSION = '0.1.0';
+
+/** The whole HTTP API, mounted under /api. Its type is what the web client is generated from. */
+export function createApi(deps: AppDeps) {
+  return new OpenAPIHono<AppEnv>()
+    .route('/', authRoutes(deps))
+    .route('/', metaRoutes(deps))
+    .route('/', catalogRoutes())
+    .route('/', patronRoutes())
+    .route('/', adminRoutes())
+    .route('/', deviceRoutes(deps));
+}
+
+export type AppType = ReturnType<typeof createApi>;
+
+/** Compose the core: request ids, logging, security headers, sessions, the API, the web UI. */
+export function createApp(deps: AppDeps) {
+  const now = deps.now ?? (() => new Date());
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const log = deps.logger.child({ requestId: c.get('requestId') });
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    // Path only: query strings can carry what a patron searched for.
+    log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      strictTransportSecurity: deps.config.secure ? 'max-age=31536000; includeSubDomains' : false,
+    }),
+  );
+  app.onError(onError);
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.database.ping();
+    } catch {
+      return problem(c, 'notReady', { detail: 'database' });
+    }
+    if (deps.isReady && !deps.isReady()) return problem(c, 'notReady');
+    return c.json({ status: 'ready', database: deps.database.kind });
+  });
+
+  app.use('/api/*', csrf(), sessionMiddleware(deps.config, deps.database, now));
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+  const api = createApi(deps);
+  app.route('/api', api);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: deps.config.secure ? '__Host-bunko_session' : 'bunko_session',
+  });
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Bunko API', version: API_VERSION, description: '文庫 — library system core API' },
+  });
+  app.all('/api/*', (c) => problem(c, 'notFound'));
+
+  if (deps.webRoot && existsSync(join(deps.webRoot, 'index.html'))) {
+    const root = deps.webRoot;
+    const indexHtml = readFileSync(join(root, 'index.html'), 'utf8');
+    app.use('/*', serveStatic({ root }));
+    // Client-side routes fall back to the app shell.
+    app.get('/*', (c) => c.html(indexHtml));
+  }
+  return app;
+}

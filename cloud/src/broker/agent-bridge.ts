@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AgentInfo,
+  type AgentRequest,
+  AgentResponse,
+  AgentState,
+  parseAgentTopic,
+  topics,
+} from '@bunko/protocols';
+import { and, eq, sql } from 'drizzle-orm';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.ts';
+import { agents, devices, tenants } from '../db/schema/index.ts';
+import { AppError } from '../domain/errors.ts';
+
+type Pending = { resolve: (r: AgentResponse) => void; timer: NodeJS.Timeout };
+
+/** What domain verbs may ask of the device side (kept free of MQTT types). */
+export type AgentPort = {
+  request(tenantId: string, agentId: string, req: AgentRequest, timeoutMs?: number): Promise<AgentResponse>;
+};
+
+/**
+ * The core's MQTT client: records agent state/info in the database, and pairs requests with responses
+ * by transaction id (aedes speaks MQTT 3.1.1, which has no response topics).
+ */
+export class AgentBridge implements AgentPort {
+  private client: MqttClient | undefined;
+  private readonly pending = new Map<string, Pending>();
+  readonly bootId = randomUUID();
+
+  constructor(
+    private readonly opts: {
+      url: string;
+      username?: string;
+      password?: string;
+      db: Db;
+      logger: Logger;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    const log = this.opts.logger.child({ ns: 'agent-bridge' });
+    const client = mqtt.connect(this.opts.url, {
+      clientId: `bunko-core-${this.bootId.slice(0, 8)}`,
+      username: this.opts.username,
+      password: this.opts.password,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    this.client = client;
+    client.on('message', (topic, payload) => {
+      this.onMessage(topic, payload).catch((err) => log.error({ err, topic }, 'agent message failed'));
+    });
+    client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+    client.on('connect', () => void this.announce().catch((err) => log.error({ err }, 'birth failed')));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    await client.subscribeAsync(
+      (['state', 'info', 'response', 'event'] as const).map((k) => topics.allAgents(k)),
+      { qos: 1 },
+    );
+  }
+
+  /** Retained birth per tenant: agents that see a new bootId re-announce their info. */
+  private async announce(): Promise<void> {
+    const all = await this.opts.db.select({ id: tenants.id }).from(tenants);
+    const at = new Date().toISOString();
+    for (const t of all) {
+      await this.client?.publishAsync(topics.core(t.id), JSON.stringify({ status: 'online', at, bootId: this.bootId }), {
+        qos: 1,
+        retain: true,
+      });
+    }
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  private async onMessage(topic: string, payload: Buffer): Promise<void> {
+    const where = parseAgentTopic(topic);
+    if (!where) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.opts.logger.warn({ topic }, 'agent sent a message that is not JSON');
+      return;
+    }
+    const { tenantId, agentId, kind } = where;
+    const mine = and(eq(agents.tenantId, tenantId), eq(agents.id, agentId));
+    const db = this.opts.db;
+    if (kind === 'response') {
+      const r = AgentResponse.safeParse(body);
+      if (!r.success) return;
+      const p = this.pending.get(`${agentId}:${r.data.transaction}`);
+      if (p) {
+        clearTimeout(p.timer);
+        this.pending.delete(`${agentId}:${r.data.transaction}`);
+        p.resolve(r.data);
+      }
+    } else if (kind === 'state') {
+      const s = AgentState.safeParse(body);
+      if (!s.success || !isUuid(tenantId) || !isUuid(agentId)) return;
+      await db.update(agents).set({ status: s.data.status, lastSeenAt: new Date() }).where(mine);
+    } else if (kind === 'info') {
+      const i = AgentInfo.safeParse(body);
+      if (!i.success || !isUuid(tenantId) || !isUuid(agentId)) return;
+      await db.transaction(async (tx) => {
+        const found = await tx.update(agents).set({ info: i.data, lastSeenAt: new Date() }).where(mine).returning();
+        if (found.length === 0) return;
+        for (const d of i.data.devices) {
+          await tx
+            .insert(devices)
+            .values({ tenantId, agentId, deviceKey: d.id, kind: d.kind, profile: d.profile, transport: d.transport, status: d.status, detail: d.detail ?? null })
+            .onConflictDoUpdate({
+              target: [devices.tenantId, devices.agentId, devices.deviceKey],
+              set: { kind: d.kind, profile: d.profile, transport: d.transport, status: d.status, detail: d.detail ?? null, updatedAt: sql`now()` },
+            });
+        }
+      });
+    }
+  }
+
+  request(tenantId: string, agentId: string, req: AgentRequest, timeoutMs = 5000): Promise<AgentResponse> {
+    const client = this.client;
+    if (!client?.connected) return Promise.reject(new AppError('agentOffline'));
+    return new Promise<AgentResponse>((resolve, reject) => {
+      const key = `${agentId}:${req.transaction}`;
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        reject(new AppError('agentTimeout'));
+      }, timeoutMs);
+      this.pending.set(key, { resolve, timer });
+      client.publish(topics.request(tenantId, agentId), JSON.stringify(req), { qos: 1 }, (err) => {
+        if (err) {
+          clearTimeout(timer);
+          this.pending.delete(key);
+          reject(new AppError('agentOffline'));
+        }
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+    await this.client?.endAsync();
+  }
+}
+
+const isUuid = (s: string) => /^[0-9a-f-]{36}$/i.test(s);

@@ -1,0 +1,66 @@
+import { boolean, date, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, idColumn, tenantColumn, updatedAt } from './common.ts';
+
+export const patronCategories = pgTable(
+  'patron_categories',
+  {
+    id: idColumn(),
+    tenantId: tenantColumn(),
+    code: text('code').notNull(),
+    nameJa: text('name_ja').notNull(),
+    nameEn: text('name_en').notNull(),
+  },
+  (t) => [uniqueIndex('patron_categories_tenant_code').on(t.tenantId, t.code)],
+);
+
+/** A registered patron (利用者). Personal fields never go to logs. */
+export const patrons = pgTable(
+  'patrons',
+  {
+    id: idColumn(),
+    tenantId: tenantColumn(),
+    categoryId: uuid('category_id')
+      .notNull()
+      .references(() => patronCategories.id),
+    name: text('name').notNull(),
+    nameReading: text('name_reading').notNull(),
+    birthDate: date('birth_date'),
+    postalCode: text('postal_code'),
+    address: text('address'),
+    phone: text('phone'),
+    email: text('email'),
+    /** 石垣市 resident, or 竹富町 / 与那国町 (広域利用), worker, student … */
+    residency: text('residency').notNull().default('resident'),
+    status: text('status', { enum: ['active', 'suspended', 'expired', 'deleted'] })
+      .notNull()
+      .default('active'),
+    expiresOn: date('expires_on').notNull(),
+    readingHistoryOptIn: boolean('reading_history_opt_in').notNull().default(false),
+    passwordHash: text('password_hash'),
+    homeLocationId: uuid('home_location_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('patrons_tenant_reading').on(t.tenantId, t.nameReading)],
+);
+
+/** Library cards; a reissued card blocks the old barcode but keeps it so a stray scan says why. */
+export const patronCards = pgTable(
+  'patron_cards',
+  {
+    id: idColumn(),
+    tenantId: tenantColumn(),
+    patronId: uuid('patron_id')
+      .notNull()
+      .references(() => patrons.id),
+    barcode: text('barcode').notNull(),
+    status: text('status', { enum: ['active', 'lost', 'replaced'] })
+      .notNull()
+      .default('active'),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('patron_cards_tenant_barcode').on(t.tenantId, t.barcode),
+    index('patron_cards_patron').on(t.tenantId, t.patronId),
+  ],
+);

@@ -1,0 +1,18 @@
+import { and, eq } from 'drizzle-orm';
+import { staffSessions } from '../../db/schema/index.ts';
+import type { Ctx } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { recordOperation } from '../oplog/record.ts';
+
+/** Revoke the session server-side: the cookie alone is worth nothing afterwards. */
+export async function logout(ctx: Ctx): Promise<void> {
+  if (!ctx.staff) throw new AppError('unauthenticated');
+  const staff = ctx.staff;
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(staffSessions)
+      .set({ revokedAt: ctx.now() })
+      .where(and(eq(staffSessions.tenantId, ctx.tenantId), eq(staffSessions.id, staff.sessionId)));
+    await recordOperation(tx, ctx, { action: 'auth.logout', targetType: 'staff', targetId: staff.id });
+  });
+}

@@ -1,0 +1,31 @@
+import type { Permission } from '@bunko/protocols';
+import type { Db, Tx } from '../db/client.ts';
+import { AppError } from './errors.ts';
+
+export type StaffPrincipal = {
+  id: string;
+  loginId: string;
+  displayName: string;
+  permissions: ReadonlySet<Permission>;
+  sessionId: string;
+};
+
+/** What every domain verb receives: the tenant it acts for and who is acting. Never HTTP or MQTT. */
+export type Ctx = {
+  db: Db;
+  tenantId: string;
+  staff: StaffPrincipal | null;
+  workstation: string | null;
+  requestId: string;
+  now: () => Date;
+};
+
+export function requirePermission(ctx: Ctx, permission: Permission): StaffPrincipal {
+  if (!ctx.staff) throw new AppError('unauthenticated');
+  if (!ctx.staff.permissions.has(permission)) throw new AppError('forbidden', `requires ${permission}`);
+  return ctx.staff;
+}
+
+export function inTx<T>(ctx: Ctx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return ctx.db.transaction(fn);
+}

@@ -1,0 +1,26 @@
+import type { DbOrTx } from '../../db/client.ts';
+import { operationLog } from '../../db/schema/index.ts';
+import type { Ctx } from '../context.ts';
+
+export type OperationEntry = {
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  /** never personal data: ids, codes and changed field names only */
+  details?: Record<string, unknown>;
+};
+
+/** Append to the operation log inside the caller's transaction, so the action and its record commit together. */
+export async function recordOperation(tx: DbOrTx, ctx: Ctx, entry: OperationEntry): Promise<void> {
+  await tx.insert(operationLog).values({
+    tenantId: ctx.tenantId,
+    staffId: ctx.staff?.id ?? null,
+    staffLoginId: ctx.staff?.loginId ?? null,
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    workstation: ctx.workstation,
+    requestId: ctx.requestId,
+    details: entry.details ?? {},
+  });
+}

@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import type { ResolvedSession } from '../domain/auth/sessions.ts';
+import type { Ctx } from '../domain/context.ts';
+import type { AgentBridge } from '../broker/agent-bridge.ts';
+
+/** Everything the app needs from outside, passed in (never read from globals). */
+export type AppDeps = {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  now?: () => Date;
+  /** the MQTT side; absent in tests that do not exercise devices */
+  agents?: AgentBridge;
+  /** folder with the built web UI, when it should be served */
+  webRoot?: string;
+  isReady?: () => boolean;
+  /** what the login page may know: default tenant and, in the demo only, the demo logins */
+  publicConfig?: () => PublicConfig;
+};
+
+export type PublicConfig = {
+  defaultTenant: string | null;
+  demo: boolean;
+  demoLogins?: { loginId: string; password: string; roleJa: string }[];
+};
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    session: ResolvedSession | null;
+    ctx: Ctx;
+  };
+};

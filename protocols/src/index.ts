@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './mqtt.ts';
+export * from './permissions.ts';

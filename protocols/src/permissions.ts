@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * Every permission a staff route can require. Roles are sets of these; a route names exactly one.
+ * 'public' and 'session' are not grantable: they mark routes open to anyone / to any logged-in staff.
+ */
+export const PERMISSIONS = [
+  'catalog.read',
+  'catalog.write',
+  'items.write',
+  'patrons.read',
+  'patrons.readFull',
+  'patrons.write',
+  'circulation.checkout',
+  'circulation.return',
+  'circulation.renew',
+  'circulation.override',
+  'holds.manage',
+  'stats.read',
+  'oplog.read',
+  'staff.admin',
+  'settings.read',
+  'settings.write',
+  'devices.read',
+  'devices.operate',
+  'devices.admin',
+  'inventory.manage',
+] as const;
+
+export const Permission = z.enum(PERMISSIONS);
+export type Permission = z.infer<typeof Permission>;
+
+/** What a route declares: a grantable permission, or one of the two open levels. */
+export type RouteAccess = Permission | 'public' | 'session';
+
+/** The built-in roles a new tenant starts with (staff admins may add their own). */
+export const BUILTIN_ROLES: Record<string, { nameJa: string; nameEn: string; permissions: Permission[] }> = {
+  admin: { nameJa: 'システム管理者', nameEn: 'Administrator', permissions: [...PERMISSIONS] },
+  librarian: {
+    nameJa: '司書',
+    nameEn: 'Librarian',
+    permissions: PERMISSIONS.filter((p) => !['staff.admin', 'oplog.read', 'devices.admin'].includes(p)),
+  },
+  counter: {
+    nameJa: 'カウンター',
+    nameEn: 'Counter staff',
+    permissions: [
+      'catalog.read',
+      'patrons.read',
+      'circulation.checkout',
+      'circulation.return',
+      'circulation.renew',
+      'holds.manage',
+      'devices.read',
+      'devices.operate',
+      'settings.read',
+    ],
+  },
+  it: {
+    nameJa: '情報システム担当',
+    nameEn: 'IT operations',
+    permissions: ['devices.read', 'devices.operate', 'devices.admin', 'oplog.read', 'settings.read', 'stats.read'],
+  },
+};
