@@ -27,7 +27,11 @@ export const ConfigSchema = z.object({
   BUNKO_SECRET: z.string().min(32, 'BUNKO_SECRET must be at least 32 characters').optional(),
   BUNKO_DEMO: z.enum(['auto', 'on', 'off'], { error: 'BUNKO_DEMO must be auto, on or off' }).default('auto'),
   BUNKO_DEMO_AGENT: z.enum(['on', 'off'], { error: 'BUNKO_DEMO_AGENT must be on or off' }).default('on'),
-  BUNKO_SESSION_HOURS: z.coerce.number().positive().max(24 * 14).default(10),
+  BUNKO_SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 14)
+    .default(10),
   BUNKO_TLS_CERT: z.string().optional(),
   BUNKO_TLS_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -47,7 +51,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const c = parsed.data;
   if (Boolean(c.BUNKO_TLS_CERT) !== Boolean(c.BUNKO_TLS_KEY)) {
-    throw new ConfigError('設定エラー / invalid configuration:\n  BUNKO_TLS_CERT and BUNKO_TLS_KEY must be set together');
+    throw new ConfigError(
+      '設定エラー / invalid configuration:\n  BUNKO_TLS_CERT and BUNKO_TLS_KEY must be set together',
+    );
   }
   return { ...c, dataDir: resolve(c.BUNKO_DATA_DIR), secure: Boolean(c.BUNKO_TLS_CERT) };
 }

@@ -12,8 +12,8 @@ import { AgentBridge } from './broker/agent-bridge.ts';
 import { CORE_MQTT_USER, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
-import { DEMO_LOGINS, DEMO_TENANT, ensureDemo } from './demo/seed.ts';
 import { ensureDemoAgentConfig } from './demo/demo-agent.ts';
+import { DEMO_LOGINS, DEMO_TENANT, ensureDemo } from './demo/seed.ts';
 import { listenOrExplain, PortInUseError } from './listen.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,7 +36,8 @@ async function main() {
   const secret = installationSecret(config);
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir });
 
-  const demo = config.BUNKO_DEMO !== 'off' ? await ensureDemo(database.db, config.BUNKO_DEMO === 'on', logger) : null;
+  const demo =
+    config.BUNKO_DEMO !== 'off' ? await ensureDemo(database.db, config.BUNKO_DEMO === 'on', logger) : null;
 
   let broker: EmbeddedBroker | undefined;
   let mqttUrl = config.MQTT_URL;
@@ -78,7 +79,10 @@ async function main() {
       ? createAdaptorServer({
           fetch: app.fetch,
           createServer: createHttpsServer,
-          serverOptions: { key: readFileSync(config.BUNKO_TLS_KEY!), cert: readFileSync(config.BUNKO_TLS_CERT!) },
+          serverOptions: {
+            key: readFileSync(config.BUNKO_TLS_KEY!),
+            cert: readFileSync(config.BUNKO_TLS_CERT!),
+          },
         })
       : createAdaptorServer({ fetch: app.fetch })
   ) as Server;
@@ -90,10 +94,14 @@ async function main() {
   let agentProcess: ChildProcess | undefined;
   if (demo && config.BUNKO_DEMO_AGENT === 'on') {
     const agentConfig = await ensureDemoAgentConfig(database.db, demo.tenantId, config.dataDir, mqttUrl);
-    agentProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'edge-agent/src/main.ts'), '--config', agentConfig], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-    });
+    agentProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'edge-agent/src/main.ts'), '--config', agentConfig],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      },
+    );
     agentProcess.on('exit', (code) => logger.warn({ code }, 'demo agent exited'));
   }
 
@@ -104,8 +112,11 @@ async function main() {
     `  database: ${database.kind}${database.kind === 'pglite' ? ` (${join(config.dataDir, 'pg')})` : ''}, MQTT: ${mqttUrl}`,
   ];
   if (demo) {
-    lines.push(`  デモ図書館 / demo library: ${DEMO_TENANT.nameJa} (図書館コード / library code: ${DEMO_TENANT.code})`);
-    for (const l of DEMO_LOGINS) lines.push(`    ${l.roleJa.padEnd(10, '　')} ID: ${l.loginId.padEnd(10)} password: ${l.password}`);
+    lines.push(
+      `  デモ図書館 / demo library: ${DEMO_TENANT.nameJa} (図書館コード / library code: ${DEMO_TENANT.code})`,
+    );
+    for (const l of DEMO_LOGINS)
+      lines.push(`    ${l.roleJa.padEnd(10, '　')} ID: ${l.loginId.padEnd(10)} password: ${l.password}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
@@ -129,6 +140,8 @@ main().catch((err) => {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`起動に失敗しました / failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(
+    `起動に失敗しました / failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import { staffUsers } from '../src/db/schema/index.ts';
-import { freshDatabase } from './support/test-db.ts';
 import { call, login, makeTenant, PASSWORD, testApp } from './support/test-app.ts';
+import { freshDatabase } from './support/test-db.ts';
 
 let database: Database;
 
@@ -62,7 +62,12 @@ describe('staff authentication', () => {
     for (const res of [wrong, unknown]) {
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
-      const body = (await res.json()) as { code: string; messageJa: string; messageEn: string; requestId: string };
+      const body = (await res.json()) as {
+        code: string;
+        messageJa: string;
+        messageEn: string;
+        requestId: string;
+      };
       expect(body).toMatchObject({ code: 'invalidCredentials', messageJa: 'IDまたはパスワードが違います' });
       expect(body.requestId).toBeTruthy();
     }

@@ -2,14 +2,21 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
 import { bibRecords, operationLog } from '../src/db/schema/index.ts';
-import { freshDatabase } from './support/test-db.ts';
 import { call, login, makeTenant, PASSWORD, testApp } from './support/test-app.ts';
+import { freshDatabase } from './support/test-db.ts';
 
 let database: Database;
 let app: ReturnType<typeof testApp>;
 let tenantId: string;
 
-type Entry = { seq: number; action: string; targetId: string | null; workstation: string | null; staffLoginId: string | null; details: Record<string, unknown> };
+type Entry = {
+  seq: number;
+  action: string;
+  targetId: string | null;
+  workstation: string | null;
+  staffLoginId: string | null;
+  details: Record<string, unknown>;
+};
 const entries = async (cookie: string) =>
   ((await (await call(app, cookie, 'GET', '/api/oplog?limit=500')).json()) as { entries: Entry[] }).entries;
 
@@ -25,7 +32,9 @@ afterAll(async () => {
 describe('operation log', () => {
   it('records who did what to which record, when and from which workstation', async () => {
     const cookie = await login(app, 'oplog', 'admin', PASSWORD, 'カウンター1');
-    const created = (await (await call(app, cookie, 'POST', '/api/bibs', { title: '石垣島の星空' })).json()) as { id: string };
+    const created = (await (
+      await call(app, cookie, 'POST', '/api/bibs', { title: '石垣島の星空' })
+    ).json()) as { id: string };
     await call(app, cookie, 'PATCH', `/api/bibs/${created.id}`, { title: '石垣島の星空 新版', ndc: '442' });
     const log = await entries(cookie);
     const update = log.find((e) => e.action === 'bib.update')!;
@@ -36,7 +45,11 @@ describe('operation log', () => {
   });
 
   it('records failed logins without the password typed', async () => {
-    await call(app, null, 'POST', '/api/auth/login', { tenant: 'oplog', loginId: 'counter', password: 'wrong-secret-123' });
+    await call(app, null, 'POST', '/api/auth/login', {
+      tenant: 'oplog',
+      loginId: 'counter',
+      password: 'wrong-secret-123',
+    });
     const cookie = await login(app, 'oplog', 'admin');
     const failed = (await entries(cookie)).find((e) => e.action === 'auth.loginFailed')!;
     expect(failed.details).toEqual({ loginId: 'counter' });
@@ -45,12 +58,16 @@ describe('operation log', () => {
 
   it('is written in the same transaction as the action: if the log cannot be written, nothing changes', async () => {
     const cookie = await login(app, 'oplog', 'librarian');
-    const bib = (await (await call(app, cookie, 'POST', '/api/bibs', { title: '元の題名' })).json()) as { id: string };
+    const bib = (await (await call(app, cookie, 'POST', '/api/bibs', { title: '元の題名' })).json()) as {
+      id: string;
+    };
     await database.db.execute(sql`
       create function test_refuse_bib_update_log() returns trigger as $$
       begin if new.action = 'bib.update' then raise exception 'log store unavailable'; end if; return new; end;
       $$ language plpgsql`);
-    await database.db.execute(sql`create trigger test_refuse before insert on operation_log for each row execute function test_refuse_bib_update_log()`);
+    await database.db.execute(
+      sql`create trigger test_refuse before insert on operation_log for each row execute function test_refuse_bib_update_log()`,
+    );
     try {
       const res = await call(app, cookie, 'PATCH', `/api/bibs/${bib.id}`, { title: '変更後' });
       expect(res.status).toBe(500);
@@ -62,8 +79,12 @@ describe('operation log', () => {
   });
 
   it('is append-only: rows cannot be updated or deleted, even with direct SQL', async () => {
-    await expect(database.db.update(operationLog).set({ action: 'tampered' }).where(eq(operationLog.tenantId, tenantId))).rejects.toThrow();
-    await expect(database.db.delete(operationLog).where(eq(operationLog.tenantId, tenantId))).rejects.toThrow();
+    await expect(
+      database.db.update(operationLog).set({ action: 'tampered' }).where(eq(operationLog.tenantId, tenantId)),
+    ).rejects.toThrow();
+    await expect(
+      database.db.delete(operationLog).where(eq(operationLog.tenantId, tenantId)),
+    ).rejects.toThrow();
     const rows = await database.db.select().from(operationLog).where(eq(operationLog.action, 'tampered'));
     expect(rows).toHaveLength(0);
   });

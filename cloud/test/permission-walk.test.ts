@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PERMISSIONS, type Permission } from '@bunko/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import { freshDatabase } from './support/test-db.ts';
 import { addStaffWith, allExcept, call, login, makeTenant, testApp } from './support/test-app.ts';
+import { freshDatabase } from './support/test-db.ts';
 
 type Operation = { operationId: string; 'x-permission'?: string; method: string; path: string };
 
@@ -44,7 +44,13 @@ const concrete = (path: string) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'id' ? randomUUID() : 'x123'));
 
 const request = (op: Operation, cookie: string | null) =>
-  call(app, cookie, op.method, concrete(op.path), ['POST', 'PATCH', 'PUT'].includes(op.method) ? {} : undefined);
+  call(
+    app,
+    cookie,
+    op.method,
+    concrete(op.path),
+    ['POST', 'PATCH', 'PUT'].includes(op.method) ? {} : undefined,
+  );
 
 describe('every route declares its permission and enforces it', () => {
   it('finds the API operations, each with a declared permission and a unique camelCase operationId', () => {
@@ -56,7 +62,8 @@ describe('every route declares its permission and enforces it', () => {
       const declared = op['x-permission'];
       expect(declared, `${op.operationId} declares no permission`).toBeDefined();
       expect(['public', 'session', ...PERMISSIONS]).toContain(declared);
-      if (declared === 'public') expect(PUBLIC_OPERATIONS.has(op.operationId), `${op.operationId} is public`).toBe(true);
+      if (declared === 'public')
+        expect(PUBLIC_OPERATIONS.has(op.operationId), `${op.operationId} is public`).toBe(true);
     }
   });
 
@@ -71,7 +78,9 @@ describe('every route declares its permission and enforces it', () => {
   });
 
   it('refuses each permission route to a session holding every permission but that one (403)', async () => {
-    const guarded = operations.filter((o) => (PERMISSIONS as readonly string[]).includes(o['x-permission'] ?? ''));
+    const guarded = operations.filter((o) =>
+      (PERMISSIONS as readonly string[]).includes(o['x-permission'] ?? ''),
+    );
     expect(guarded.length).toBeGreaterThan(8);
     for (const op of guarded) {
       const perm = op['x-permission'] as Permission;
@@ -82,7 +91,9 @@ describe('every route declares its permission and enforces it', () => {
   });
 
   it('lets a session holding only that permission past the gate', async () => {
-    for (const op of operations.filter((o) => (PERMISSIONS as readonly string[]).includes(o['x-permission'] ?? ''))) {
+    for (const op of operations.filter((o) =>
+      (PERMISSIONS as readonly string[]).includes(o['x-permission'] ?? ''),
+    )) {
       const perm = op['x-permission'] as Permission;
       const res = await request(op, cookieWithOnly.get(perm)!);
       // Past the gate the request may be invalid or point at nothing, but it is never refused for access.

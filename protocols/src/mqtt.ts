@@ -60,7 +60,11 @@ export const AgentInfo = z.object({
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 
-export const CoreBirth = z.object({ status: z.enum(['online', 'offline']), at: z.string(), bootId: z.string() });
+export const CoreBirth = z.object({
+  status: z.enum(['online', 'offline']),
+  at: z.string(),
+  bootId: z.string(),
+});
 export type CoreBirth = z.infer<typeof CoreBirth>;
 
 export const PrintTestRequest = z.object({ deviceId: z.string().min(1), text: z.string().max(2000) });

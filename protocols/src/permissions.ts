@@ -59,6 +59,13 @@ export const BUILTIN_ROLES: Record<string, { nameJa: string; nameEn: string; per
   it: {
     nameJa: '情報システム担当',
     nameEn: 'IT operations',
-    permissions: ['devices.read', 'devices.operate', 'devices.admin', 'oplog.read', 'settings.read', 'stats.read'],
+    permissions: [
+      'devices.read',
+      'devices.operate',
+      'devices.admin',
+      'oplog.read',
+      'settings.read',
+      'stats.read',
+    ],
   },
 };

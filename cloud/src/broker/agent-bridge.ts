@@ -71,10 +71,14 @@ export class AgentBridge implements AgentPort {
     const all = await this.opts.db.select({ id: tenants.id }).from(tenants);
     const at = new Date().toISOString();
     for (const t of all) {
-      await this.client?.publishAsync(topics.core(t.id), JSON.stringify({ status: 'online', at, bootId: this.bootId }), {
-        qos: 1,
-        retain: true,
-      });
+      await this.client?.publishAsync(
+        topics.core(t.id),
+        JSON.stringify({ status: 'online', at, bootId: this.bootId }),
+        {
+          qos: 1,
+          retain: true,
+        },
+      );
     }
   }
 
@@ -112,15 +116,35 @@ export class AgentBridge implements AgentPort {
       const i = AgentInfo.safeParse(body);
       if (!i.success || !isUuid(tenantId) || !isUuid(agentId)) return;
       await db.transaction(async (tx) => {
-        const found = await tx.update(agents).set({ info: i.data, lastSeenAt: new Date() }).where(mine).returning();
+        const found = await tx
+          .update(agents)
+          .set({ info: i.data, lastSeenAt: new Date() })
+          .where(mine)
+          .returning();
         if (found.length === 0) return;
         for (const d of i.data.devices) {
           await tx
             .insert(devices)
-            .values({ tenantId, agentId, deviceKey: d.id, kind: d.kind, profile: d.profile, transport: d.transport, status: d.status, detail: d.detail ?? null })
+            .values({
+              tenantId,
+              agentId,
+              deviceKey: d.id,
+              kind: d.kind,
+              profile: d.profile,
+              transport: d.transport,
+              status: d.status,
+              detail: d.detail ?? null,
+            })
             .onConflictDoUpdate({
               target: [devices.tenantId, devices.agentId, devices.deviceKey],
-              set: { kind: d.kind, profile: d.profile, transport: d.transport, status: d.status, detail: d.detail ?? null, updatedAt: sql`now()` },
+              set: {
+                kind: d.kind,
+                profile: d.profile,
+                transport: d.transport,
+                status: d.status,
+                detail: d.detail ?? null,
+                updatedAt: sql`now()`,
+              },
             });
         }
       });

@@ -5,7 +5,7 @@ import { TOPIC_ROOT, topics } from '@bunko/protocols';
 import { Aedes, type Client } from 'aedes';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Db } from '../db/client.ts';
 import { agents } from '../db/schema/index.ts';
 import { verifyPassword } from '../domain/auth/passwords.ts';

@@ -1,16 +1,45 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import { calendarDays, calendars, locations, materialTypes, patronCategories, tenants } from '../db/schema/index.ts';
+import {
+  calendarDays,
+  calendars,
+  locations,
+  materialTypes,
+  patronCategories,
+  tenants,
+} from '../db/schema/index.ts';
 import { provisionTenant } from '../domain/admin/provision-tenant.ts';
 import { seedDemoCollection } from './seed-collection.ts';
 
-export const DEMO_TENANT = { code: 'ishigaki', nameJa: '石垣市立図書館(デモ)', nameEn: 'Ishigaki City Library (demo)' };
+export const DEMO_TENANT = {
+  code: 'ishigaki',
+  nameJa: '石垣市立図書館(デモ)',
+  nameEn: 'Ishigaki City Library (demo)',
+};
 
 const STAFF = [
-  { loginId: 'admin', password: 'bunko-admin', roles: ['admin'], roleJa: 'システム管理者', displayName: '管理 太郎' },
-  { loginId: 'librarian', password: 'bunko-librarian', roles: ['librarian'], roleJa: '司書', displayName: '司書 花子' },
-  { loginId: 'counter', password: 'bunko-counter', roles: ['counter'], roleJa: 'カウンター', displayName: '窓口 次郎' },
+  {
+    loginId: 'admin',
+    password: 'bunko-admin',
+    roles: ['admin'],
+    roleJa: 'システム管理者',
+    displayName: '管理 太郎',
+  },
+  {
+    loginId: 'librarian',
+    password: 'bunko-librarian',
+    roles: ['librarian'],
+    roleJa: '司書',
+    displayName: '司書 花子',
+  },
+  {
+    loginId: 'counter',
+    password: 'bunko-counter',
+    roles: ['counter'],
+    roleJa: 'カウンター',
+    displayName: '窓口 次郎',
+  },
   { loginId: 'it', password: 'bunko-it', roles: ['it'], roleJa: '情報システム', displayName: '情報 三郎' },
 ];
 
@@ -20,21 +49,33 @@ export const DEMO_LOGINS = STAFF.map(({ loginId, password, roleJa }) => ({ login
 /** ISO date strings of every day in [from, to] matching `pick`. */
 function days(from: string, to: string, pick: (d: Date) => boolean): string[] {
   const out: string[] = [];
-  for (let d = new Date(`${from}T00:00:00Z`); d <= new Date(`${to}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + 1)) {
+  for (
+    let d = new Date(`${from}T00:00:00Z`);
+    d <= new Date(`${to}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 1)
+  ) {
     if (pick(d)) out.push(d.toISOString().slice(0, 10));
   }
   return out;
 }
 
-const isLastFridayOfMonth = (d: Date) => d.getUTCDay() === 5 && new Date(d.getTime() + 7 * 86400_000).getUTCMonth() !== d.getUTCMonth();
+const isLastFridayOfMonth = (d: Date) =>
+  d.getUTCDay() === 5 && new Date(d.getTime() + 7 * 86400_000).getUTCMonth() !== d.getUTCMonth();
 
 /**
  * The demo library, shaped like Ishigaki: closed Mondays and national holidays, 慰霊の日, year-end,
  * a monthly 資料整理日; a main library and a bookmobile with two stations; a few thousand records.
  * Runs once: an existing demo tenant is kept as it is.
  */
-export async function ensureDemo(db: Db, force: boolean, logger: Logger): Promise<{ tenantId: string } | null> {
-  const [existing] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.code, DEMO_TENANT.code));
+export async function ensureDemo(
+  db: Db,
+  force: boolean,
+  logger: Logger,
+): Promise<{ tenantId: string } | null> {
+  const [existing] = await db
+    .select({ id: tenants.id })
+    .from(tenants)
+    .where(eq(tenants.code, DEMO_TENANT.code));
   if (existing) return { tenantId: existing.id };
   if (!force) {
     const [any] = await db.select({ id: tenants.id }).from(tenants).limit(1);
@@ -61,14 +102,21 @@ export async function ensureDemo(db: Db, force: boolean, logger: Logger): Promis
     const span = [`${year - 1}-01-01`, `${year + 1}-12-31`] as const;
     const closed = [
       ...[year - 1, year, year + 1].map((y) => ({ day: `${y}-06-23`, reasonJa: '慰霊の日' })),
-      ...days(...span, (d) => (d.getUTCMonth() === 11 && d.getUTCDate() >= 29) || (d.getUTCMonth() === 0 && d.getUTCDate() <= 3)).map(
-        (day) => ({ day, reasonJa: '年末年始' }),
-      ),
+      ...days(
+        ...span,
+        (d) =>
+          (d.getUTCMonth() === 11 && d.getUTCDate() >= 29) || (d.getUTCMonth() === 0 && d.getUTCDate() <= 3),
+      ).map((day) => ({ day, reasonJa: '年末年始' })),
       ...days(...span, isLastFridayOfMonth).map((day) => ({ day, reasonJa: '資料整理日' })),
     ];
-    await tx.insert(calendarDays).values(closed.map((c) => ({ tenantId, calendarId: main!.id, kind: 'closed' as const, ...c })));
+    await tx
+      .insert(calendarDays)
+      .values(closed.map((c) => ({ tenantId, calendarId: main!.id, kind: 'closed' as const, ...c })));
     // The bookmobile visits 川平 on the 2nd and 伊原間 on the 4th Wednesday.
-    const visits = days(...span, (d) => d.getUTCDay() === 3 && [2, 4].includes(Math.ceil(d.getUTCDate() / 7)));
+    const visits = days(
+      ...span,
+      (d) => d.getUTCDay() === 3 && [2, 4].includes(Math.ceil(d.getUTCDate() / 7)),
+    );
     await tx.insert(calendarDays).values(
       visits.map((day) => ({
         tenantId,
@@ -80,16 +128,53 @@ export async function ensureDemo(db: Db, force: boolean, logger: Logger): Promis
     );
     const [library] = await tx
       .insert(locations)
-      .values({ tenantId, code: 'main', nameJa: '本館', nameEn: 'Main library', kind: 'library', calendarId: main!.id })
+      .values({
+        tenantId,
+        code: 'main',
+        nameJa: '本館',
+        nameEn: 'Main library',
+        kind: 'library',
+        calendarId: main!.id,
+      })
       .returning({ id: locations.id });
     const [bookmobile] = await tx
       .insert(locations)
-      .values({ tenantId, code: 'bm', nameJa: '移動図書館', nameEn: 'Bookmobile', kind: 'bookmobile', calendarId: mobile!.id })
+      .values({
+        tenantId,
+        code: 'bm',
+        nameJa: '移動図書館',
+        nameEn: 'Bookmobile',
+        kind: 'bookmobile',
+        calendarId: mobile!.id,
+      })
       .returning({ id: locations.id });
     await tx.insert(locations).values([
-      { tenantId, code: 'bm-kabira', nameJa: '川平公民館', nameEn: 'Kabira community hall', kind: 'station', parentId: bookmobile!.id, calendarId: mobile!.id },
-      { tenantId, code: 'bm-ibaruma', nameJa: '伊原間公民館', nameEn: 'Ibaruma community hall', kind: 'station', parentId: bookmobile!.id, calendarId: mobile!.id },
-      { tenantId, code: 'school-ishigaki', nameJa: '石垣小学校(団体貸出)', nameEn: 'Ishigaki Elementary (group loans)', kind: 'school', parentId: library!.id },
+      {
+        tenantId,
+        code: 'bm-kabira',
+        nameJa: '川平公民館',
+        nameEn: 'Kabira community hall',
+        kind: 'station',
+        parentId: bookmobile!.id,
+        calendarId: mobile!.id,
+      },
+      {
+        tenantId,
+        code: 'bm-ibaruma',
+        nameJa: '伊原間公民館',
+        nameEn: 'Ibaruma community hall',
+        kind: 'station',
+        parentId: bookmobile!.id,
+        calendarId: mobile!.id,
+      },
+      {
+        tenantId,
+        code: 'school-ishigaki',
+        nameJa: '石垣小学校(団体貸出)',
+        nameEn: 'Ishigaki Elementary (group loans)',
+        kind: 'school',
+        parentId: library!.id,
+      },
     ]);
     await tx.insert(patronCategories).values([
       { tenantId, code: 'general', nameJa: '一般', nameEn: 'Adult' },

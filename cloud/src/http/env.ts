@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import type { AgentBridge } from '../broker/agent-bridge.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { ResolvedSession } from '../domain/auth/sessions.ts';
 import type { Ctx } from '../domain/context.ts';
-import type { AgentBridge } from '../broker/agent-bridge.ts';
 
 /** Everything the app needs from outside, passed in (never read from globals). */
 export type AppDeps = {

@@ -1,7 +1,7 @@
-import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { RouteAccess } from '@bunko/protocols';
 import { Problem } from '@bunko/protocols';
+import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv } from './env.ts';
 import { problem, zodIssues } from './problem.ts';
 import { requireAccess } from './session.ts';

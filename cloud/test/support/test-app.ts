@@ -4,8 +4,8 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { roles, staffUserRoles, staffUsers } from '../../src/db/schema/index.ts';
-import { hashPassword } from '../../src/domain/auth/passwords.ts';
 import { provisionTenant } from '../../src/domain/admin/provision-tenant.ts';
+import { hashPassword } from '../../src/domain/auth/passwords.ts';
 import type { AppDeps } from '../../src/http/env.ts';
 
 export const PASSWORD = 'correct horse battery';
@@ -25,16 +25,32 @@ export function makeTenant(database: Database, code: string) {
     code,
     nameJa: `${code}図書館`,
     nameEn: `${code} library`,
-    staff: ['admin', 'librarian', 'counter', 'it'].map((r) => ({ loginId: r, displayName: r, password: PASSWORD, roles: [r] })),
+    staff: ['admin', 'librarian', 'counter', 'it'].map((r) => ({
+      loginId: r,
+      displayName: r,
+      password: PASSWORD,
+      roles: [r],
+    })),
   });
 }
 
 /** Add a staff user whose only role grants exactly `permissions`. */
-export async function addStaffWith(database: Database, tenantId: string, loginId: string, permissions: readonly Permission[]) {
+export async function addStaffWith(
+  database: Database,
+  tenantId: string,
+  loginId: string,
+  permissions: readonly Permission[],
+) {
   const hash = await hashPassword(PASSWORD);
   const [role] = await database.db
     .insert(roles)
-    .values({ tenantId, code: `r-${loginId}`, nameJa: loginId, nameEn: loginId, permissions: [...permissions] })
+    .values({
+      tenantId,
+      code: `r-${loginId}`,
+      nameJa: loginId,
+      nameEn: loginId,
+      permissions: [...permissions],
+    })
     .returning();
   const [user] = await database.db
     .insert(staffUsers)
@@ -49,7 +65,13 @@ export const allExcept = (p: Permission) => PERMISSIONS.filter((x) => x !== p);
 type AppLike = { request: (path: string, init?: RequestInit) => Response | Promise<Response> };
 
 /** Log in through the API and return the Cookie header value to send afterwards. */
-export async function login(app: AppLike, tenant: string, loginId: string, password = PASSWORD, workstation?: string) {
+export async function login(
+  app: AppLike,
+  tenant: string,
+  loginId: string,
+  password = PASSWORD,
+  workstation?: string,
+) {
   const res = await app.request('/api/auth/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -38,10 +38,7 @@ export const bibRecords = pgTable(
     language: text('language').notNull().default('jpn'),
     sourceIds: jsonb('source_ids').$type<Record<string, string>>().notNull().default({}),
     /** normalised uni/bigrams for Japanese search (filled by the catalogue domain) */
-    searchGrams: text('search_grams')
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    searchGrams: text('search_grams').array().notNull().default(sql`'{}'::text[]`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

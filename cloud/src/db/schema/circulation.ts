@@ -30,13 +30,9 @@ export const loans = pgTable(
     idempotencyKey: text('idempotency_key'),
   },
   (t) => [
-    uniqueIndex('loans_one_active_per_item')
-      .on(t.tenantId, t.itemId)
-      .where(sql`${t.returnedAt} is null`),
+    uniqueIndex('loans_one_active_per_item').on(t.tenantId, t.itemId).where(sql`${t.returnedAt} is null`),
     uniqueIndex('loans_idempotency').on(t.tenantId, t.idempotencyKey),
-    index('loans_patron_active')
-      .on(t.tenantId, t.patronId)
-      .where(sql`${t.returnedAt} is null`),
+    index('loans_patron_active').on(t.tenantId, t.patronId).where(sql`${t.returnedAt} is null`),
     index('loans_due').on(t.tenantId, t.dueOn),
   ],
 );

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, tenantColumn } from './common.ts';
 
 export const roles = pgTable(
@@ -10,10 +20,7 @@ export const roles = pgTable(
     code: text('code').notNull(),
     nameJa: text('name_ja').notNull(),
     nameEn: text('name_en').notNull(),
-    permissions: text('permissions')
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    permissions: text('permissions').array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [uniqueIndex('roles_tenant_code').on(t.tenantId, t.code)],
 );

@@ -11,4 +11,3 @@ export const tenants = pgTable('tenants', {
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
-

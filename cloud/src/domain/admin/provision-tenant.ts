@@ -38,12 +38,19 @@ export async function provisionTenant(db: Db, seed: TenantSeed) {
     for (const [i, s] of seed.staff.entries()) {
       const [u] = await tx
         .insert(staffUsers)
-        .values({ tenantId: tenant!.id, loginId: s.loginId, displayName: s.displayName, passwordHash: hashes[i]! })
+        .values({
+          tenantId: tenant!.id,
+          loginId: s.loginId,
+          displayName: s.displayName,
+          passwordHash: hashes[i]!,
+        })
         .returning({ id: staffUsers.id });
       staffIds[s.loginId] = u!.id;
       const links = roleRows.filter((r) => s.roles.includes(r.code));
       if (links.length) {
-        await tx.insert(staffUserRoles).values(links.map((r) => ({ tenantId: tenant!.id, staffId: u!.id, roleId: r.id })));
+        await tx
+          .insert(staffUserRoles)
+          .values(links.map((r) => ({ tenantId: tenant!.id, staffId: u!.id, roleId: r.id })));
       }
     }
     return { tenant: tenant!, roles: Object.fromEntries(roleRows.map((r) => [r.code, r.id])), staffIds };

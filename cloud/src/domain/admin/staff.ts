@@ -8,7 +8,13 @@ import { recordOperation } from '../oplog/record.ts';
 export async function listRoles(ctx: Ctx) {
   requirePermission(ctx, 'staff.admin');
   return ctx.db
-    .select({ id: roles.id, code: roles.code, nameJa: roles.nameJa, nameEn: roles.nameEn, permissions: roles.permissions })
+    .select({
+      id: roles.id,
+      code: roles.code,
+      nameJa: roles.nameJa,
+      nameEn: roles.nameEn,
+      permissions: roles.permissions,
+    })
     .from(roles)
     .where(eq(roles.tenantId, ctx.tenantId))
     .orderBy(asc(roles.code));
@@ -17,7 +23,12 @@ export async function listRoles(ctx: Ctx) {
 export async function listStaff(ctx: Ctx) {
   requirePermission(ctx, 'staff.admin');
   const users = await ctx.db
-    .select({ id: staffUsers.id, loginId: staffUsers.loginId, displayName: staffUsers.displayName, status: staffUsers.status })
+    .select({
+      id: staffUsers.id,
+      loginId: staffUsers.loginId,
+      displayName: staffUsers.displayName,
+      status: staffUsers.status,
+    })
     .from(staffUsers)
     .where(eq(staffUsers.tenantId, ctx.tenantId))
     .orderBy(asc(staffUsers.loginId));
@@ -41,14 +52,23 @@ export async function createStaff(ctx: Ctx, input: NewStaff) {
       .where(and(eq(roles.tenantId, ctx.tenantId), inArray(roles.code, input.roles)));
     const missing = input.roles.filter((r) => !found.some((f) => f.code === r));
     if (missing.length) {
-      throw new AppError('validation', undefined, [{ path: 'roles', message: `unknown role: ${missing.join(', ')}` }]);
+      throw new AppError('validation', undefined, [
+        { path: 'roles', message: `unknown role: ${missing.join(', ')}` },
+      ]);
     }
     const [user] = await tx
       .insert(staffUsers)
-      .values({ tenantId: ctx.tenantId, loginId: input.loginId, displayName: input.displayName, passwordHash })
+      .values({
+        tenantId: ctx.tenantId,
+        loginId: input.loginId,
+        displayName: input.displayName,
+        passwordHash,
+      })
       .returning({ id: staffUsers.id });
     if (found.length) {
-      await tx.insert(staffUserRoles).values(found.map((r) => ({ tenantId: ctx.tenantId, staffId: user!.id, roleId: r.id })));
+      await tx
+        .insert(staffUserRoles)
+        .values(found.map((r) => ({ tenantId: ctx.tenantId, staffId: user!.id, roleId: r.id })));
     }
     await recordOperation(tx, ctx, {
       action: 'staff.create',
@@ -56,6 +76,12 @@ export async function createStaff(ctx: Ctx, input: NewStaff) {
       targetId: user!.id,
       details: { loginId: input.loginId, roles: input.roles },
     });
-    return { id: user!.id, loginId: input.loginId, displayName: input.displayName, status: 'active' as const, roles: input.roles };
+    return {
+      id: user!.id,
+      loginId: input.loginId,
+      displayName: input.displayName,
+      status: 'active' as const,
+      roles: input.roles,
+    };
   });
 }

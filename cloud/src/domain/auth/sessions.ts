@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Permission, PERMISSIONS } from '@bunko/protocols';
+import { PERMISSIONS, type Permission } from '@bunko/protocols';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { roles, staffSessions, staffUserRoles, staffUsers, tenants } from '../../db/schema/index.ts';

@@ -23,5 +23,10 @@ export async function getBib(ctx: Ctx, id: string) {
     .where(and(eq(items.tenantId, ctx.tenantId), eq(items.bibId, id)))
     .orderBy(items.barcode);
   const { searchGrams: _grams, tenantId: _tenant, ...rest } = bib;
-  return { ...rest, createdAt: bib.createdAt.toISOString(), updatedAt: bib.updatedAt.toISOString(), items: copies };
+  return {
+    ...rest,
+    createdAt: bib.createdAt.toISOString(),
+    updatedAt: bib.updatedAt.toISOString(),
+    items: copies,
+  };
 }

@@ -40,10 +40,27 @@ export async function registerAgent(ctx: Ctx, input: { code: string; nameJa: str
   return inTx(ctx, async (tx) => {
     const [row] = await tx
       .insert(agents)
-      .values({ tenantId: ctx.tenantId, code: input.code, nameJa: input.nameJa, locationId: input.locationId ?? null, secretHash })
+      .values({
+        tenantId: ctx.tenantId,
+        code: input.code,
+        nameJa: input.nameJa,
+        locationId: input.locationId ?? null,
+        secretHash,
+      })
       .returning({ id: agents.id });
-    await recordOperation(tx, ctx, { action: 'agent.register', targetType: 'agent', targetId: row!.id, details: { code: input.code } });
-    return { id: row!.id, code: input.code, tenantId: ctx.tenantId, mqttUsername: row!.id, mqttPassword: secret };
+    await recordOperation(tx, ctx, {
+      action: 'agent.register',
+      targetType: 'agent',
+      targetId: row!.id,
+      details: { code: input.code },
+    });
+    return {
+      id: row!.id,
+      code: input.code,
+      tenantId: ctx.tenantId,
+      mqttUsername: row!.id,
+      mqttPassword: secret,
+    };
   });
 }
 
@@ -63,6 +80,8 @@ export async function pingAgent(ctx: Ctx, port: AgentPort | undefined, agentId: 
     sentAt: ctx.now().toISOString(),
   });
   if (!res.ok) throw new AppError('agentOffline', res.error?.message);
-  await inTx(ctx, (tx) => recordOperation(tx, ctx, { action: 'agent.ping', targetType: 'agent', targetId: agentId }));
+  await inTx(ctx, (tx) =>
+    recordOperation(tx, ctx, { action: 'agent.ping', targetType: 'agent', targetId: agentId }),
+  );
   return { latencyMs: Math.round((performance.now() - started) * 10) / 10 };
 }

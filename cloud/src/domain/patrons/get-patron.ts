@@ -30,9 +30,14 @@ export async function getPatron(ctx: Ctx, id: string, opts: { full: boolean }) {
     cards,
   };
   if (!opts.full) return { ...minimal, full: null };
-  await inTx(ctx, (tx) => recordOperation(tx, ctx, { action: 'patron.viewFull', targetType: 'patron', targetId: id }));
+  await inTx(ctx, (tx) =>
+    recordOperation(tx, ctx, { action: 'patron.viewFull', targetType: 'patron', targetId: id }),
+  );
   const { birthDate, postalCode, address, phone, email, residency, readingHistoryOptIn } = p.patron;
-  return { ...minimal, full: { birthDate, postalCode, address, phone, email, residency, readingHistoryOptIn } };
+  return {
+    ...minimal,
+    full: { birthDate, postalCode, address, phone, email, residency, readingHistoryOptIn },
+  };
 }
 
 /** Find the patron behind a scanned card; a replaced or lost card says so instead of matching. */

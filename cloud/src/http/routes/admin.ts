@@ -3,7 +3,13 @@ import { createStaff, listRoles, listStaff } from '../../domain/admin/staff.ts';
 import { listOperations } from '../../domain/oplog/list-operations.ts';
 import { json, jsonBody, route, router, standardErrors } from '../route.ts';
 
-const StaffRow = z.object({ id: z.string(), loginId: z.string(), displayName: z.string(), status: z.string(), roles: z.array(z.string()) });
+const StaffRow = z.object({
+  id: z.string(),
+  loginId: z.string(),
+  displayName: z.string(),
+  status: z.string(),
+  roles: z.array(z.string()),
+});
 
 const listStaffRoute = route('staff.admin', {
   method: 'get',
@@ -36,7 +42,17 @@ const listRolesRoute = route('staff.admin', {
   tags: ['admin'],
   responses: {
     200: json(
-      z.object({ roles: z.array(z.object({ id: z.string(), code: z.string(), nameJa: z.string(), nameEn: z.string(), permissions: z.array(z.string()) })) }),
+      z.object({
+        roles: z.array(
+          z.object({
+            id: z.string(),
+            code: z.string(),
+            nameJa: z.string(),
+            nameEn: z.string(),
+            permissions: z.array(z.string()),
+          }),
+        ),
+      }),
       'Roles',
     ),
     ...standardErrors,
@@ -81,4 +97,6 @@ export const adminRoutes = () =>
     .openapi(listStaffRoute, async (c) => c.json({ staff: await listStaff(c.get('ctx')) }, 200))
     .openapi(createStaffRoute, async (c) => c.json(await createStaff(c.get('ctx'), c.req.valid('json')), 200))
     .openapi(listRolesRoute, async (c) => c.json({ roles: await listRoles(c.get('ctx')) }, 200))
-    .openapi(oplogRoute, async (c) => c.json({ entries: await listOperations(c.get('ctx'), c.req.valid('query')) }, 200));
+    .openapi(oplogRoute, async (c) =>
+      c.json({ entries: await listOperations(c.get('ctx'), c.req.valid('query')) }, 200),
+    );

@@ -1,6 +1,6 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from '@hono/zod-openapi';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { getMe } from '../../domain/auth/get-me.ts';
 import { login } from '../../domain/auth/login.ts';
 import { logout } from '../../domain/auth/logout.ts';

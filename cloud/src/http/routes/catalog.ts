@@ -5,7 +5,11 @@ import { createBib, updateBib } from '../../domain/catalog/save-bib.ts';
 import { searchBibs } from '../../domain/catalog/search-bibs.ts';
 import { IdParam, json, jsonBody, route, router, standardErrors } from '../route.ts';
 
-const Author = z.object({ name: z.string().min(1).max(200), reading: z.string().max(200).optional(), role: z.string().max(20).optional() });
+const Author = z.object({
+  name: z.string().min(1).max(200),
+  reading: z.string().max(200).optional(),
+  role: z.string().max(20).optional(),
+});
 const BibSummary = z
   .object({
     id: z.string(),
@@ -20,7 +24,14 @@ const BibSummary = z
     availableCount: z.number(),
   })
   .openapi('BibSummary');
-const Copy = z.object({ id: z.string(), barcode: z.string(), locationId: z.string(), shelf: z.string(), callNumber: z.string(), status: z.string() });
+const Copy = z.object({
+  id: z.string(),
+  barcode: z.string(),
+  locationId: z.string(),
+  shelf: z.string(),
+  callNumber: z.string(),
+  status: z.string(),
+});
 const Bib = z
   .object({
     id: z.string(),
@@ -70,7 +81,10 @@ const searchRoute = route('catalog.read', {
       offset: z.coerce.number().int().min(0).max(100_000).default(0),
     }),
   },
-  responses: { 200: json(z.object({ total: z.number(), items: z.array(BibSummary) }), 'Matching records'), ...standardErrors },
+  responses: {
+    200: json(z.object({ total: z.number(), items: z.array(BibSummary) }), 'Matching records'),
+    ...standardErrors,
+  },
 });
 const getRoute = route('catalog.read', {
   method: 'get',
@@ -104,7 +118,16 @@ const itemByBarcodeRoute = route('catalog.read', {
   request: { params: z.object({ barcode: z.string().min(1).max(64) }) },
   responses: {
     200: json(
-      z.object({ id: z.string(), barcode: z.string(), bibId: z.string(), title: z.string(), callNumber: z.string(), shelf: z.string(), status: z.string(), locationId: z.string() }),
+      z.object({
+        id: z.string(),
+        barcode: z.string(),
+        bibId: z.string(),
+        title: z.string(),
+        callNumber: z.string(),
+        shelf: z.string(),
+        status: z.string(),
+        locationId: z.string(),
+      }),
       'The item',
     ),
     ...standardErrors,
@@ -116,5 +139,9 @@ export const catalogRoutes = () =>
     .openapi(searchRoute, async (c) => c.json(await searchBibs(c.get('ctx'), c.req.valid('query')), 200))
     .openapi(getRoute, async (c) => c.json(await getBib(c.get('ctx'), c.req.valid('param').id), 200))
     .openapi(createRoute_, async (c) => c.json(await createBib(c.get('ctx'), c.req.valid('json')), 200))
-    .openapi(updateRoute, async (c) => c.json(await updateBib(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 200))
-    .openapi(itemByBarcodeRoute, async (c) => c.json(await getItemByBarcode(c.get('ctx'), c.req.valid('param').barcode), 200));
+    .openapi(updateRoute, async (c) =>
+      c.json(await updateBib(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 200),
+    )
+    .openapi(itemByBarcodeRoute, async (c) =>
+      c.json(await getItemByBarcode(c.get('ctx'), c.req.valid('param').barcode), 200),
+    );

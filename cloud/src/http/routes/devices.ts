@@ -11,7 +11,9 @@ const AgentRow = z
     status: z.string(),
     lastSeenAt: z.string().nullable(),
     version: z.string().nullable(),
-    devices: z.array(z.object({ deviceKey: z.string(), kind: z.string(), profile: z.string(), status: z.string() })),
+    devices: z.array(
+      z.object({ deviceKey: z.string(), kind: z.string(), profile: z.string(), status: z.string() }),
+    ),
   })
   .openapi('Agent');
 
@@ -20,7 +22,10 @@ const listRoute = route('devices.read', {
   path: '/agents',
   operationId: 'listAgents',
   tags: ['devices'],
-  responses: { 200: json(z.object({ agents: z.array(AgentRow) }), 'Agents and their devices'), ...standardErrors },
+  responses: {
+    200: json(z.object({ agents: z.array(AgentRow) }), 'Agents and their devices'),
+    ...standardErrors,
+  },
 });
 const registerRoute = route('devices.admin', {
   method: 'post',
@@ -38,7 +43,13 @@ const registerRoute = route('devices.admin', {
   },
   responses: {
     200: json(
-      z.object({ id: z.string(), code: z.string(), tenantId: z.string(), mqttUsername: z.string(), mqttPassword: z.string() }),
+      z.object({
+        id: z.string(),
+        code: z.string(),
+        tenantId: z.string(),
+        mqttUsername: z.string(),
+        mqttPassword: z.string(),
+      }),
       'Registered; the MQTT password is shown only now',
     ),
     ...standardErrors,
@@ -57,4 +68,6 @@ export const deviceRoutes = (deps: AppDeps) =>
   router()
     .openapi(listRoute, async (c) => c.json({ agents: await listAgents(c.get('ctx')) }, 200))
     .openapi(registerRoute, async (c) => c.json(await registerAgent(c.get('ctx'), c.req.valid('json')), 200))
-    .openapi(pingRoute, async (c) => c.json(await pingAgent(c.get('ctx'), deps.agents, c.req.valid('param').id), 200));
+    .openapi(pingRoute, async (c) =>
+      c.json(await pingAgent(c.get('ctx'), deps.agents, c.req.valid('param').id), 200),
+    );

@@ -17,7 +17,9 @@ const publicConfigRoute = route('public', {
       z.object({
         defaultTenant: z.string().nullable(),
         demo: z.boolean(),
-        demoLogins: z.array(z.object({ loginId: z.string(), password: z.string(), roleJa: z.string() })).optional(),
+        demoLogins: z
+          .array(z.object({ loginId: z.string(), password: z.string(), roleJa: z.string() }))
+          .optional(),
       }),
       'Public settings',
     ),
@@ -66,6 +68,8 @@ const dashboardRoute = route('session', {
 
 export const metaRoutes = (deps: AppDeps) =>
   router()
-    .openapi(publicConfigRoute, (c) => c.json(deps.publicConfig?.() ?? { defaultTenant: null, demo: false }, 200))
+    .openapi(publicConfigRoute, (c) =>
+      c.json(deps.publicConfig?.() ?? { defaultTenant: null, demo: false }, 200),
+    )
     .openapi(referenceRoute, async (c) => c.json(await listReferenceData(c.get('ctx')), 200))
     .openapi(dashboardRoute, async (c) => c.json(await dashboard(c.get('ctx')), 200));

@@ -54,6 +54,12 @@ const byCardRoute = route('patrons.read', {
 
 export const patronRoutes = () =>
   router()
-    .openapi(getRoute, async (c) => c.json(await getPatron(c.get('ctx'), c.req.valid('param').id, { full: false }), 200))
-    .openapi(getFullRoute, async (c) => c.json(await getPatron(c.get('ctx'), c.req.valid('param').id, { full: true }), 200))
-    .openapi(byCardRoute, async (c) => c.json(await findPatronByCard(c.get('ctx'), c.req.valid('param').barcode), 200));
+    .openapi(getRoute, async (c) =>
+      c.json(await getPatron(c.get('ctx'), c.req.valid('param').id, { full: false }), 200),
+    )
+    .openapi(getFullRoute, async (c) =>
+      c.json(await getPatron(c.get('ctx'), c.req.valid('param').id, { full: true }), 200),
+    )
+    .openapi(byCardRoute, async (c) =>
+      c.json(await findPatronByCard(c.get('ctx'), c.req.valid('param').barcode), 200),
+    );
