@@ -13,6 +13,7 @@ import { catalogRoutes } from './http/routes/catalog.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { metaRoutes } from './http/routes/meta.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
+import { ruleRoutes } from './http/routes/rules.ts';
 import { sessionMiddleware } from './http/session.ts';
 
 export const API_VERSION = '0.1.0';
@@ -25,7 +26,8 @@ export function createApi(deps: AppDeps) {
     .route('/', catalogRoutes())
     .route('/', patronRoutes())
     .route('/', adminRoutes())
-    .route('/', deviceRoutes(deps));
+    .route('/', deviceRoutes(deps))
+    .route('/', ruleRoutes());
 }
 
 export type AppType = ReturnType<typeof createApi>;

@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 describe('configuration', () => {
   it('has a default for everything a first start needs', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 8080, HOST: '127.0.0.1', MQTT_PORT: 1884, BUNKO_DEMO: 'auto', secure: false });
+    expect(c).toMatchObject({
+      PORT: 8080,
+      HOST: '127.0.0.1',
+      MQTT_PORT: 1884,
+      BUNKO_DEMO: 'auto',
+      secure: false,
+    });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.DATABASE_URL).toBeUndefined();
   });

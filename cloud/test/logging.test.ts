@@ -45,7 +45,11 @@ describe('logs', () => {
     });
     const app = testApp(database, { logger: pino({ level: 'debug' }, sink) });
     const cookie = await login(app, 'logs', 'admin');
-    await call(app, null, 'POST', '/api/auth/login', { tenant: 'logs', loginId: 'admin', password: 'typo-password' });
+    await call(app, null, 'POST', '/api/auth/login', {
+      tenant: 'logs',
+      loginId: 'admin',
+      password: 'typo-password',
+    });
     await call(app, cookie, 'GET', `/api/bibs?q=${encodeURIComponent('沖縄の猫')}`);
     const full = await call(app, cookie, 'GET', `/api/patrons/${patronId}/full`);
     expect(((await full.json()) as { full: { phone: string } }).full.phone).toBe('0980-12-3456');
@@ -56,7 +60,15 @@ describe('logs', () => {
       expect(entry.requestId).toBeTruthy();
     }
     const all = lines.join('\n');
-    for (const secret of [PASSWORD, 'typo-password', '比嘉', '0980-12-3456', '登野城', '沖縄', encodeURIComponent('沖縄の猫')]) {
+    for (const secret of [
+      PASSWORD,
+      'typo-password',
+      '比嘉',
+      '0980-12-3456',
+      '登野城',
+      '沖縄',
+      encodeURIComponent('沖縄の猫'),
+    ]) {
       expect(all).not.toContain(secret);
     }
   });
