@@ -2,7 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{protocols,cloud,edge-agent,firmware-config,bench,web}/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: [
+      '{protocols,cloud,edge-agent,firmware-config,bench,web}/test/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',
     maxWorkers: 2,

@@ -10,6 +10,7 @@ import { onError, problem } from './http/problem.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { catalogRoutes } from './http/routes/catalog.ts';
+import { circulationRoutes } from './http/routes/circulation.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { metaRoutes } from './http/routes/meta.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
@@ -27,7 +28,8 @@ export function createApi(deps: AppDeps) {
     .route('/', patronRoutes())
     .route('/', adminRoutes())
     .route('/', deviceRoutes(deps))
-    .route('/', ruleRoutes());
+    .route('/', ruleRoutes())
+    .route('/', circulationRoutes());
 }
 
 export type AppType = ReturnType<typeof createApi>;

@@ -26,6 +26,97 @@ export const ERRORS = {
     ja: '試行回数が多すぎます。しばらくしてからお試しください',
     en: 'Too many attempts; please wait and try again',
   },
+  cardNotFound: { status: 404, ja: '利用者カードが見つかりません', en: 'No such library card' },
+  cardNotActive: {
+    status: 409,
+    ja: 'このカードは使用できません(再発行済み・紛失届あり)',
+    en: 'This card is no longer valid (reissued or reported lost)',
+  },
+  itemNotFound: { status: 404, ja: '資料が見つかりません', en: 'No such item' },
+  patronExpired: {
+    status: 409,
+    ja: '利用者登録の有効期限が切れています',
+    en: 'The patron registration has expired',
+  },
+  patronSuspended: { status: 409, ja: '利用停止中の利用者です', en: 'This patron is suspended' },
+  patronHasOverdues: {
+    status: 409,
+    ja: '返却期限を過ぎた資料があるため貸出できません',
+    en: 'The patron has overdue items',
+  },
+  loanLimitReached: {
+    status: 409,
+    ja: '貸出冊数の上限に達しています',
+    en: 'The loan limit has been reached',
+  },
+  typeLimitReached: {
+    status: 409,
+    ja: 'この種別の資料の貸出上限に達しています',
+    en: 'The limit for this material type has been reached',
+  },
+  itemNotLoanable: {
+    status: 409,
+    ja: '貸出できない資料です(禁帯出)',
+    en: 'This item is for use in the library only',
+  },
+  itemOnLoan: { status: 409, ja: 'この資料は貸出中です', en: 'This item is already on loan' },
+  itemNotAvailable: {
+    status: 409,
+    ja: 'この資料は現在貸出できません(不明・修理・除籍)',
+    en: 'This item is not available (missing, in repair or withdrawn)',
+  },
+  itemHeldForOther: {
+    status: 409,
+    ja: '他の利用者の予約資料です',
+    en: 'This item is held for another patron',
+  },
+  notOnLoan: { status: 409, ja: 'この資料は貸出されていません', en: 'This item is not on loan' },
+  renewalHeld: {
+    status: 409,
+    ja: '予約が入っているため延長できません',
+    en: 'Cannot renew: another patron is waiting for this title',
+  },
+  renewalLimit: { status: 409, ja: '延長できる回数を超えています', en: 'The renewal limit has been reached' },
+  renewalOverdue: {
+    status: 409,
+    ja: '返却期限を過ぎた資料があるため延長できません',
+    en: 'Cannot renew while items are overdue',
+  },
+  renewalNotAllowed: {
+    status: 409,
+    ja: 'この資料は延長できません',
+    en: 'This item cannot be renewed',
+  },
+  holdLimitReached: {
+    status: 409,
+    ja: '予約件数の上限に達しています',
+    en: 'The hold limit has been reached',
+  },
+  holdDuplicate: {
+    status: 409,
+    ja: 'すでに予約しています',
+    en: 'This title is already on hold for the patron',
+  },
+  holdNotCancellable: {
+    status: 409,
+    ja: 'この予約は取り消せません',
+    en: 'This hold can no longer be cancelled',
+  },
+  noLoanRule: {
+    status: 500,
+    ja: '貸出ルールが設定されていません。管理者に連絡してください',
+    en: 'No loan rule applies; ask an administrator to set the fallback rule',
+  },
+  noOpenDay: {
+    status: 409,
+    ja: '返却期限となる開館日(巡回日)が見つかりません',
+    en: 'No open day (or bookmobile visit) to set as the due date',
+  },
+  idempotencyMismatch: {
+    status: 409,
+    ja: '同じ操作キーで別の内容が送られました',
+    en: 'The idempotency key was already used for a different request',
+  },
   agentOffline: {
     status: 503,
     ja: '端末のエージェントに接続できません',
@@ -45,6 +136,20 @@ export const ERRORS = {
 } as const satisfies Record<string, { status: number; ja: string; en: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** Circulation refusals that staff holding circulation.override may override (recorded in the log). */
+export const OVERRIDABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'patronExpired',
+  'patronSuspended',
+  'patronHasOverdues',
+  'loanLimitReached',
+  'typeLimitReached',
+  'itemNotLoanable',
+  'itemHeldForOther',
+  'renewalHeld',
+  'renewalLimit',
+  'renewalOverdue',
+]);
 export const ErrorCode = z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]);
 
 /** Problem details (RFC 9457) with our code, both languages and the request id. */
@@ -57,6 +162,7 @@ export const Problem = z.object({
   messageEn: z.string(),
   detail: z.string().optional(),
   requestId: z.string(),
+  overridable: z.boolean().optional().describe('A staff member with circulation.override may proceed anyway'),
   issues: z
     .array(z.object({ path: z.string(), message: z.string() }))
     .optional()

@@ -109,9 +109,18 @@ export async function ensureDemo(
       ).map((day) => ({ day, reasonJa: '年末年始' })),
       ...days(...span, isLastFridayOfMonth).map((day) => ({ day, reasonJa: '資料整理日' })),
     ];
-    await tx
-      .insert(calendarDays)
-      .values(closed.map((c) => ({ tenantId, calendarId: main!.id, kind: 'closed' as const, ...c })));
+    // one row per day: where two reasons meet (a 資料整理日 inside 年末年始), the first listed wins
+    const byDay = new Map<string, string>();
+    for (const c of closed) if (!byDay.has(c.day)) byDay.set(c.day, c.reasonJa);
+    await tx.insert(calendarDays).values(
+      [...byDay].map(([day, reasonJa]) => ({
+        tenantId,
+        calendarId: main!.id,
+        kind: 'closed' as const,
+        day,
+        reasonJa,
+      })),
+    );
     // The bookmobile visits 川平 on the 2nd and 伊原間 on the 4th Wednesday.
     const visits = days(
       ...span,

@@ -1,4 +1,4 @@
-import { ERRORS, type ErrorCode, type Problem } from '@bunko/protocols';
+import { ERRORS, type ErrorCode, OVERRIDABLE, type Problem } from '@bunko/protocols';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -20,6 +20,7 @@ export function problemBody(
     messageJa: e.ja,
     messageEn: e.en,
     requestId,
+    ...(OVERRIDABLE.has(code) ? { overridable: true } : {}),
     ...(extra.detail ? { detail: extra.detail } : {}),
     ...(extra.issues ? { issues: extra.issues } : {}),
   };

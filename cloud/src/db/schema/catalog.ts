@@ -69,6 +69,8 @@ export const items = pgTable(
     })
       .notNull()
       .default('available'),
+    /** where an item in transit (回送中) is headed: its home, or a hold's pickup location */
+    inTransitTo: uuid('in_transit_to'),
     acquiredOn: date('acquired_on'),
     price: integer('price'),
     createdAt: createdAt(),

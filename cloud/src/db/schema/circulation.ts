@@ -64,12 +64,23 @@ export const holds = pgTable(
     contactMethod: text('contact_method', { enum: ['email', 'phone', 'none'] })
       .notNull()
       .default('none'),
+    /** volume-level holds: which volume of the series/set */
+    volume: text('volume'),
     placedAt: createdAt(),
+    trappedAt: timestamp('trapped_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
     notNeededAfter: date('not_needed_after'),
     pickupBy: date('pickup_by'),
     suspendedUntil: date('suspended_until'),
   },
-  (t) => [index('holds_queue').on(t.tenantId, t.bibId, t.status, t.placedAt)],
+  (t) => [
+    index('holds_queue').on(t.tenantId, t.bibId, t.status, t.placedAt),
+    index('holds_patron').on(t.tenantId, t.patronId, t.status),
+    // an item is trapped for at most one hold at a time
+    uniqueIndex('holds_one_trap_per_item')
+      .on(t.tenantId, t.itemId)
+      .where(sql`${t.status} in ('inTransit', 'available')`),
+  ],
 );
 
 /** Anonymised circulation events for statistics: no patron id, ever. */
