@@ -16,7 +16,12 @@ describe('day strings', () => {
     expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(daysBetween('2026-11-25', '2026-12-09')).toBe(14);
-    expect(eachDay('2026-12-30', '2027-01-02')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    expect(eachDay('2026-12-30', '2027-01-02')).toEqual([
+      '2026-12-30',
+      '2026-12-31',
+      '2027-01-01',
+      '2027-01-02',
+    ]);
   });
 
   it('uses ISO weekdays (1 = Monday … 7 = Sunday) as calendars.closed_weekdays does', () => {
@@ -74,7 +79,11 @@ describe('recurring rules', () => {
   });
 
   it('expands nth-weekday visits', () => {
-    const rows = expandRecurring([{ every: 'month', weekday: 3, nth: 2, kind: 'visit', reasonJa: '川平公民館' }], '2026-01-01', '2026-03-31');
+    const rows = expandRecurring(
+      [{ every: 'month', weekday: 3, nth: 2, kind: 'visit', reasonJa: '川平公民館' }],
+      '2026-01-01',
+      '2026-03-31',
+    );
     expect(rows).toEqual([
       { day: '2026-01-14', kind: 'visit', reasonJa: '川平公民館' },
       { day: '2026-02-11', kind: 'visit', reasonJa: '川平公民館' },

@@ -39,9 +39,15 @@ describe('national holidays against the Cabinet Office list', () => {
 describe('holiday kinds and labels', () => {
   it('names 振替休日 and 国民の休日 as a patron reads them', () => {
     expect(nationalHolidays.holidayOn('2026-09-21')).toMatchObject({ kind: 'national', labelJa: '敬老の日' });
-    expect(nationalHolidays.holidayOn('2026-09-22')).toMatchObject({ kind: 'citizens', labelJa: '国民の休日' });
+    expect(nationalHolidays.holidayOn('2026-09-22')).toMatchObject({
+      kind: 'citizens',
+      labelJa: '国民の休日',
+    });
     expect(nationalHolidays.holidayOn('2026-09-23')).toMatchObject({ kind: 'national', labelJa: '秋分の日' });
-    expect(nationalHolidays.holidayOn('2025-05-06')).toMatchObject({ kind: 'substitute', labelJa: '振替休日' });
+    expect(nationalHolidays.holidayOn('2025-05-06')).toMatchObject({
+      kind: 'substitute',
+      labelJa: '振替休日',
+    });
     expect(nationalHolidays.holidayOn('2026-06-23')).toBeNull(); // 慰霊の日 is Okinawa's, not national
   });
 
@@ -102,6 +108,8 @@ describe('coverage and updates without code', () => {
   });
 
   it('rejects a CSV it cannot read rather than losing holidays', () => {
-    expect(() => parseCabinetOfficeCsv('国民の祝日・休日月日,国民の祝日・休日名称\n2026-01-01,元日\n')).toThrow(/line 2/);
+    expect(() =>
+      parseCabinetOfficeCsv('国民の祝日・休日月日,国民の祝日・休日名称\n2026-01-01,元日\n'),
+    ).toThrow(/line 2/);
   });
 });

@@ -10,7 +10,7 @@ import type { AppDeps } from '../../src/http/env.ts';
 
 export const PASSWORD = 'correct horse battery';
 
-export const silentLogger = pino({ level: 'silent' });
+export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export function testApp(database: Database, extra: Partial<AppDeps> = {}) {
   const config = loadConfig({ BUNKO_DATA_DIR: '/tmp/bunko-test-unused' });

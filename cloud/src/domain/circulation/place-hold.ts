@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
 import { bibRecords, holds, items, locations } from '../../db/schema/index.ts';
 import { todayInTokyo } from '../calendar/dates.ts';
 import { type Ctx, inTx, requirePermission } from '../context.ts';
@@ -122,21 +123,22 @@ export async function placeHold(
   });
 }
 
-/** n人待ち: how many active holds on the same title were placed before this one, plus one. */
-export async function queuePosition(
-  tx: Parameters<Parameters<Ctx['db']['transaction']>[0]>[0] | Ctx['db'],
-  tenantId: string,
-  holdId: string,
-) {
+/** n人待ち: how many waiting holds on the same title were placed before this one, plus one (0 if not waiting). */
+export async function queuePosition(tx: DbOrTx, tenantId: string, holdId: string) {
+  const [me] = await tx
+    .select({ bibId: holds.bibId, placedAt: holds.placedAt, status: holds.status })
+    .from(holds)
+    .where(and(eq(holds.tenantId, tenantId), eq(holds.id, holdId)));
+  if (!me || !['requested', 'preparing'].includes(me.status)) return 0;
   const [row] = await tx
     .select({ n: sql<number>`count(*)::int` })
     .from(holds)
     .where(
       and(
         eq(holds.tenantId, tenantId),
+        eq(holds.bibId, me.bibId),
         inArray(holds.status, ['requested', 'preparing']),
-        sql`(${holds.bibId}, ${holds.placedAt}, ${holds.id}) <= (select h.bib_id, h.placed_at, h.id from holds h where h.id = ${holdId})`,
-        sql`${holds.bibId} = (select h.bib_id from holds h where h.id = ${holdId})`,
+        sql`(${holds.placedAt}, ${holds.id}) <= (${me.placedAt.toISOString()}::timestamptz, ${holdId}::uuid)`,
       ),
     );
   return row?.n ?? 0;

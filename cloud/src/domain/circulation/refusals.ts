@@ -18,8 +18,11 @@ export class Refusals {
   settle(ctx: Ctx, override: boolean): ErrorCode[] {
     if (this.codes.length === 0) return [];
     const first = this.codes[0]!;
-    const canOverride = override && ctx.staff?.permissions.has('circulation.override') === true;
-    if (!canOverride || this.codes.some((c) => !OVERRIDABLE.has(c))) {
+    // asking to override without the permission is refused as such, not as the underlying reason
+    if (override && ctx.staff?.permissions.has('circulation.override') !== true) {
+      throw new AppError('forbidden', 'circulation.override');
+    }
+    if (!override || this.codes.some((c) => !OVERRIDABLE.has(c))) {
       const blocking = this.codes.find((c) => !OVERRIDABLE.has(c)) ?? first;
       throw new AppError(
         blocking,
