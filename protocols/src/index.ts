@@ -1,4 +1,4 @@
+export * from './barcodes/index.ts';
 export * from './errors.ts';
 export * from './mqtt.ts';
 export * from './permissions.ts';
-export * from './barcodes/index.ts';
