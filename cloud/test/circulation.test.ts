@@ -8,6 +8,7 @@ import {
   items,
   loans,
   operationLog,
+  tenants,
 } from '../src/db/schema/index.ts';
 import { addDays } from '../src/domain/calendar/dates.ts';
 import { makeLibrary } from './support/library-fixture.ts';
@@ -335,5 +336,43 @@ describe('holds', () => {
     const loansRes = await call(app, counter, 'GET', `/api/patrons/${lib.patronIds.alice}/loans`);
     const lb = (await loansRes.json()) as { loans: { itemBarcode: string }[] };
     expect(lb.loans.map((l) => l.itemBarcode)).toContain('1000014');
+  });
+});
+
+describe('scans as differently configured readers send them', () => {
+  it('finds the same item with or without start/stop and check digit; refuses a misread', async () => {
+    const { completeNw7, Nw7Settings } = await import('@bunko/protocols');
+    const itemLabel = Nw7Settings.parse({
+      length: 8,
+      checkDigit: 'mod10w21',
+      checkDigitTransmitted: 'either',
+      prefixes: ['3'],
+    });
+    const patronCard = Nw7Settings.parse({ length: 8, checkDigit: 'none', prefixes: ['2'] });
+    await database.db
+      .update(tenants)
+      .set({ settings: { barcodes: { itemLabel, patronCard } } })
+      .where(eq(tenants.id, lib.tenantId));
+    const canonical = completeNw7('3000001', itemLabel);
+    await database.db.insert(items).values({
+      tenantId: lib.tenantId,
+      bibId: lib.bibs.extra8!,
+      barcode: canonical,
+      locationId: lib.mainId,
+    });
+    const lent = await checkout('bob', `A${canonical}A`);
+    expect(lent.status).toBe(200);
+    expect(lent.body.itemBarcode).toBe(canonical);
+    // a reader that drops the check digit returns the same copy
+    const back = await giveBack(canonical.slice(0, -1));
+    expect(back.status).toBe(200);
+    expect(back.body.wasOnLoan).toBe(true);
+    // one wrong digit: refused with the reason, never matched to another item
+    const wrong = `${canonical.slice(0, 6)}${(Number(canonical[6]) + 1) % 10}${canonical.slice(7)}`;
+    const misread = await checkout('bob', wrong);
+    expect(misread.status).toBe(422);
+    expect(misread.body.code).toBe('badScan');
+    expect(String(misread.body.detail)).toMatch(/チェック/);
+    await database.db.update(tenants).set({ settings: {} }).where(eq(tenants.id, lib.tenantId));
   });
 });

@@ -33,6 +33,11 @@ export const ERRORS = {
     en: 'This card is no longer valid (reissued or reported lost)',
   },
   itemNotFound: { status: 404, ja: '資料が見つかりません', en: 'No such item' },
+  badScan: {
+    status: 422,
+    ja: 'バーコードを正しく読み取れませんでした。もう一度読み取ってください',
+    en: 'The barcode could not be read correctly; please scan again',
+  },
   patronExpired: {
     status: 409,
     ja: '利用者登録の有効期限が切れています',

@@ -146,8 +146,8 @@ async function replayed(tx: Tx, ctx: Ctx, input: CheckoutInput): Promise<Checkou
     .innerJoin(items, eq(items.id, loans.itemId))
     .where(and(eq(loans.tenantId, ctx.tenantId), eq(loans.idempotencyKey, input.idempotencyKey!)));
   if (!prior) return null;
-  if (prior.barcode !== input.itemBarcode) throw new AppError('idempotencyMismatch');
   const item = await lockItemByBarcode(tx, ctx.tenantId, input.itemBarcode);
+  if (item.id !== prior.itemId) throw new AppError('idempotencyMismatch');
   return {
     loanId: prior.id,
     itemId: prior.itemId,

@@ -1,3 +1,4 @@
+import { BarcodeSettings, cleanScan, normalizeScan } from '@bunko/protocols';
 import { and, eq, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
@@ -10,13 +11,37 @@ import {
   patronCards,
   patronCategories,
   patrons,
+  tenants,
 } from '../../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import type { RuleRow } from '../rules/resolve-rule.ts';
 
 /** Rows a circulation verb reads before deciding, locked where two desks could race. */
 
-export async function lockPatronByCard(tx: Tx, tenantId: string, barcode: string) {
+/**
+ * What a reader sent, as the one canonical number stored for the label: the tenant's NW-7 settings
+ * strip start/stop and check the check digit, so differently configured readers find the same
+ * record and a misread is refused with its reason instead of matching another one.
+ */
+export async function canonicalScan(
+  tx: DbOrTx,
+  tenantId: string,
+  kind: 'patronCard' | 'itemLabel',
+  raw: string,
+) {
+  const [tenant] = await tx
+    .select({ settings: tenants.settings })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId));
+  const parsed = BarcodeSettings.safeParse(tenant?.settings?.barcodes);
+  if (!parsed.success) return cleanScan(raw);
+  const result = normalizeScan(raw, parsed.data[kind]);
+  if (!result.ok) throw new AppError('badScan', `${result.messageJa} / ${result.messageEn}`);
+  return result.value;
+}
+
+export async function lockPatronByCard(tx: Tx, tenantId: string, scanned: string) {
+  const barcode = await canonicalScan(tx, tenantId, 'patronCard', scanned);
   const [card] = await tx
     .select({ patronId: patronCards.patronId, status: patronCards.status })
     .from(patronCards)
@@ -39,7 +64,8 @@ export async function lockPatron(tx: Tx, tenantId: string, patronId: string) {
 }
 
 /** Locking the item row makes two desks checking out one item take turns: exactly one wins. */
-export function lockItemByBarcode(tx: Tx, tenantId: string, barcode: string) {
+export async function lockItemByBarcode(tx: Tx, tenantId: string, scanned: string) {
+  const barcode = await canonicalScan(tx, tenantId, 'itemLabel', scanned);
   return lockItem(tx, tenantId, eq(items.barcode, barcode), `item ${barcode}`);
 }
 
