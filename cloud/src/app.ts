@@ -13,6 +13,7 @@ import { catalogRoutes } from './http/routes/catalog.ts';
 import { circulationRoutes } from './http/routes/circulation.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { metaRoutes } from './http/routes/meta.ts';
+import { noticeRoutes } from './http/routes/notices.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
 import { ruleRoutes } from './http/routes/rules.ts';
 import { sessionMiddleware } from './http/session.ts';
@@ -29,7 +30,8 @@ export function createApi(deps: AppDeps) {
     .route('/', adminRoutes())
     .route('/', deviceRoutes(deps))
     .route('/', ruleRoutes())
-    .route('/', circulationRoutes());
+    .route('/', circulationRoutes())
+    .route('/', noticeRoutes());
 }
 
 export type AppType = ReturnType<typeof createApi>;

@@ -14,6 +14,7 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { ensureDemoAgentConfig } from './demo/demo-agent.ts';
 import { DEMO_LOGINS, DEMO_TENANT, ensureDemo } from './demo/seed.ts';
+import { startScheduler } from './domain/jobs/daily.ts';
 import { listenOrExplain, PortInUseError } from './listen.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -105,6 +106,9 @@ async function main() {
     agentProcess.on('exit', (code) => logger.warn({ code }, 'demo agent exited'));
   }
 
+  // daily circulation work (hold expiry, overdue notices), once per tenant and day
+  const stopScheduler = startScheduler(database.db, logger);
+
   const readyMs = Math.round(performance.now() - started);
   const lines = [
     '',
@@ -126,6 +130,7 @@ async function main() {
     stopping = true;
     agentProcess?.kill('SIGTERM');
     server.close();
+    await stopScheduler().catch(() => {});
     await agents.stop().catch(() => {});
     await broker?.close().catch(() => {});
     await database.close().catch(() => {});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PrintDocument } from './documents.ts';
 
 /**
  * MQTT topics. Everything an agent touches lives under its own prefix
@@ -67,6 +68,14 @@ export const CoreBirth = z.object({
 });
 export type CoreBirth = z.infer<typeof CoreBirth>;
 
+/** Plain lines, wrapped to the printer's columns as they are (test prints, diagnostics). */
+export const TextDocument = z.object({ kind: z.literal('text'), lines: z.array(z.string().max(200)).max(500) });
+export type TextDocument = z.input<typeof TextDocument>;
+
+/** What a print request carries: plain lines, or a device-independent `PrintDocument` (see documents.ts). */
+export const PrintJobDocument = z.discriminatedUnion('kind', [TextDocument, PrintDocument]);
+export type PrintJobDocument = z.input<typeof PrintJobDocument>;
+
 export const PrintTestRequest = z.object({ deviceId: z.string().min(1), text: z.string().max(2000) });
 
 /** core → agent. `transaction` is echoed in the response. */
@@ -79,10 +88,14 @@ export const AgentRequest = z.discriminatedUnion('action', [
     deviceId: z.string().min(1).max(64),
     /** the job must not print after this time: a stale job expires instead */
     notAfter: z.string(),
-    document: z.object({ kind: z.literal('text'), lines: z.array(z.string().max(200)).max(500) }),
+    document: PrintJobDocument,
   }),
 ]);
-export type AgentRequest = z.infer<typeof AgentRequest>;
+/**
+ * A request as it is sent: a document's block defaults (align, size, bold, cut) may be left out, so
+ * `checkoutReceipt(...)` can be sent as it is. A parsed request (defaults filled in) is also one.
+ */
+export type AgentRequest = z.input<typeof AgentRequest>;
 
 export const AgentResponse = z.object({
   transaction: z.string().min(1).max(64),

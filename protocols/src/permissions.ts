@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   'circulation.renew',
   'circulation.override',
   'holds.manage',
+  'circulation.notices',
   'stats.read',
   'oplog.read',
   'staff.admin',

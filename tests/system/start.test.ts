@@ -40,7 +40,11 @@ function startCore(env: Record<string, string>) {
     });
     child.on('exit', (code) => fail(new Error(`exited ${code}: ${err}`)));
   });
-  const exited = new Promise<{ code: number | null; stderr: string }>((ok) => child.on('exit', (code) => ok({ code, stderr: err })));
+  // tests that expect a failed start only await `exited`
+  ready.catch(() => {});
+  const exited = new Promise<{ code: number | null; stderr: string }>((ok) =>
+    child.on('exit', (code) => ok({ code, stderr: err })),
+  );
   return { child, ready, exited };
 }
 
@@ -61,7 +65,12 @@ describe('npm start', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bunko-start-'));
     dirs.push(dataDir);
     const [port, mqttPort, wsPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { PORT: String(port), MQTT_PORT: String(mqttPort), MQTT_WS_PORT: String(wsPort), BUNKO_DATA_DIR: dataDir };
+    const env = {
+      PORT: String(port),
+      MQTT_PORT: String(mqttPort),
+      MQTT_WS_PORT: String(wsPort),
+      BUNKO_DATA_DIR: dataDir,
+    };
     const first = startCore(env);
     const banner = await first.ready;
     expect(banner).toContain(`http://127.0.0.1:${port}/`);
@@ -70,12 +79,21 @@ describe('npm start', () => {
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/bibs', '/api/oplog']));
+    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/login', '/api/bibs', '/api/oplog']),
+    );
 
     // the embedded broker listens on MQTT_PORT and refuses anonymous clients
     const anon = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0, connectTimeout: 5000 });
-    await expect(new Promise((ok, fail) => { anon.once('connect', ok); anon.once('error', fail); })).rejects.toThrow();
+    await expect(
+      new Promise((ok, fail) => {
+        anon.once('connect', ok);
+        anon.once('error', fail);
+      }),
+    ).rejects.toThrow();
     anon.end(true);
 
     const login = await fetch(`${base}/api/auth/login`, {
@@ -91,7 +109,9 @@ describe('npm start', () => {
       body: JSON.stringify({ title: '再起動しても残る本', titleReading: 'サイキドウシテモノコルホン' }),
     });
     const bib = (await created.json()) as { id: string };
-    const before = (await (await fetch(`${base}/api/dashboard`, { headers: { cookie } })).json()) as { counts: { bibs: number } };
+    const before = (await (await fetch(`${base}/api/dashboard`, { headers: { cookie } })).json()) as {
+      counts: { bibs: number };
+    };
     expect(before.counts.bibs).toBeGreaterThan(1000);
     await stop(first.child);
 
@@ -104,10 +124,13 @@ describe('npm start', () => {
     });
     const cookie2 = again.headers.get('set-cookie')!.split(';')[0]!;
     expect((await fetch(`${base}/api/bibs/${bib.id}`, { headers: { cookie: cookie2 } })).status).toBe(200);
-    const after = (await (await fetch(`${base}/api/dashboard`, { headers: { cookie: cookie2 } })).json()) as { counts: { bibs: number } };
+    const after = (await (await fetch(`${base}/api/dashboard`, { headers: { cookie: cookie2 } })).json()) as {
+      counts: { bibs: number };
+    };
     expect(after.counts.bibs).toBe(before.counts.bibs);
     await stop(second.child);
-  });
+    // two full starts (migrations, demo library, agent) on a loaded 2-core machine
+  }, 300_000);
 
   it('exits non-zero and names the variable when a setting is bad', async () => {
     const { exited } = startCore({ PORT: 'eighty', BUNKO_DATA_DIR: join(tmpdir(), 'bunko-never') });

@@ -12,5 +12,6 @@ export async function getMe(ctx: Ctx) {
     staff: { id: staff.id, loginId: staff.loginId, displayName: staff.displayName },
     tenant: { code: t.code, nameJa: t.nameJa, nameEn: t.nameEn },
     permissions: [...staff.permissions].sort(),
+    workstation: ctx.workstation,
   };
 }

@@ -77,6 +77,7 @@ export async function login(
       staff: { id: staff.id, loginId: staff.loginId, displayName: staff.displayName },
       tenant: { code: tenant.code, nameJa: tenant.nameJa, nameEn: tenant.nameEn },
       permissions: [...permissions].sort(),
+      workstation,
     },
   };
 }

@@ -77,6 +77,11 @@ export async function cancelHold(ctx: Ctx, holdId: string, opts: { byPatronId?: 
 /** The daily job: holds left on the shelf past their pickup deadline expire and pass their copy on. */
 export async function expireHolds(ctx: Ctx) {
   requirePermission(ctx, 'holds.manage');
+  return expireDueHolds(ctx);
+}
+
+/** The work of expireHolds, for callers that checked their own permission (the daily job). */
+export async function expireDueHolds(ctx: Ctx) {
   const today = todayInTokyo(ctx.now());
   const due = await ctx.db
     .select({ id: holds.id, pickupBy: holds.pickupBy })

@@ -15,7 +15,7 @@ export async function recordOperation(tx: DbOrTx, ctx: Ctx, entry: OperationEntr
   await tx.insert(operationLog).values({
     tenantId: ctx.tenantId,
     staffId: ctx.staff?.id ?? null,
-    staffLoginId: ctx.staff?.loginId ?? null,
+    staffLoginId: ctx.staff?.loginId ?? (ctx.system ? 'system' : null),
     action: entry.action,
     targetType: entry.targetType ?? null,
     targetId: entry.targetId ?? null,

@@ -22,6 +22,7 @@ export const Me = z
     staff: z.object({ id: z.string(), loginId: z.string(), displayName: z.string() }),
     tenant: z.object({ code: z.string(), nameJa: z.string(), nameEn: z.string() }),
     permissions: z.array(z.string()),
+    workstation: z.string().nullable(),
   })
   .openapi('Me');
 

@@ -1,0 +1,53 @@
+import { Navigate, Route, Router, type RouteSectionProps } from '@solidjs/router';
+import { type Component, Match, onMount, Switch } from 'solid-js';
+import { t } from '../i18n/index.ts';
+import { Layout } from './layout.tsx';
+import { Dashboard } from './pages/dashboard.tsx';
+import { Devices } from './pages/devices.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { Oplog } from './pages/oplog.tsx';
+import { Patrons } from './pages/patrons.tsx';
+import { ComingSoon, NotFound } from './pages/placeholder.tsx';
+import { Search } from './pages/search.tsx';
+import { Settings } from './pages/settings.tsx';
+import { loadSession, me } from './session.ts';
+
+/** Pages behind the login: while the session is unknown show a quiet loading line, without one go to login. */
+const Guarded: Component<RouteSectionProps> = (props) => (
+  <Switch>
+    <Match when={me() === undefined}>
+      <p class="loading" role="status">
+        {t('app.loading')}
+      </p>
+    </Match>
+    <Match when={me() === null}>
+      <Navigate href="/login" />
+    </Match>
+    <Match when={me()}>
+      <Layout>{props.children}</Layout>
+    </Match>
+  </Switch>
+);
+
+export const App: Component = () => {
+  onMount(() => {
+    void loadSession();
+  });
+  return (
+    <Router>
+      <Route path="/login" component={LoginPage} />
+      <Route path="/" component={Guarded}>
+        <Route path="/" component={Dashboard} />
+        <Route path="/circulation" component={() => <ComingSoon area="/circulation" />} />
+        <Route path="/search" component={Search} />
+        <Route path="/patrons" component={Patrons} />
+        <Route path="/holds" component={() => <ComingSoon area="/holds" />} />
+        <Route path="/stats" component={() => <ComingSoon area="/stats" />} />
+        <Route path="/devices" component={Devices} />
+        <Route path="/oplog" component={Oplog} />
+        <Route path="/settings" component={Settings} />
+        <Route path="*" component={NotFound} />
+      </Route>
+    </Router>
+  );
+};
