@@ -12,6 +12,8 @@ export type ProblemInfo = {
   messageJa: string | null;
   messageEn: string | null;
   requestId: string | null;
+  /** a circulation refusal that staff holding circulation.override may proceed past */
+  overridable?: boolean;
 };
 
 export class ApiError extends Error {
@@ -45,6 +47,7 @@ async function readProblem(res: Response): Promise<ProblemInfo> {
     messageJa: str(body.messageJa),
     messageEn: str(body.messageEn) ?? str(body.title),
     requestId: str(body.requestId) ?? res.headers.get('x-request-id'),
+    overridable: body.overridable === true,
   };
 }
 
