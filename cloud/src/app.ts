@@ -12,6 +12,7 @@ import { authRoutes } from './http/routes/auth.ts';
 import { catalogRoutes } from './http/routes/catalog.ts';
 import { circulationRoutes } from './http/routes/circulation.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
+import { groupLoanRoutes } from './http/routes/group-loans.ts';
 import { metaRoutes } from './http/routes/meta.ts';
 import { noticeRoutes } from './http/routes/notices.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
@@ -31,7 +32,8 @@ export function createApi(deps: AppDeps) {
     .route('/', deviceRoutes(deps))
     .route('/', ruleRoutes())
     .route('/', circulationRoutes())
-    .route('/', noticeRoutes());
+    .route('/', noticeRoutes())
+    .route('/', groupLoanRoutes());
 }
 
 export type AppType = ReturnType<typeof createApi>;
