@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AgentRequest, topics } from '@bunko/protocols';
+import { type AgentRequest, checkoutReceipt, topics } from '@bunko/protocols';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CORE_MQTT_USER } from '../../cloud/src/broker/embedded-broker.ts';
@@ -150,6 +150,49 @@ describe('edge agent against the core’s embedded broker', () => {
     expect(bytes.includes(Buffer.from([0x93, 0xfa, 0x96, 0x7b]))).toBe(true); // 日本 in Shift_JIS
     expect([...bytes.subarray(-4)]).toEqual(ESCPOS.partialCut);
     expect(res.result?.bytes).toBe(bytes.length);
+  });
+
+  it('prints a checkout receipt document: ESC/POS in CP932 to TCP 9100, and laid out to the virtual printer', async () => {
+    const { agentId, prints } = await startAgent('document-1', [
+      {
+        id: 'net-1',
+        kind: 'receiptPrinter',
+        profile: 'epson-tm-t88vi',
+        transport: { type: 'tcp9100', host: '127.0.0.1', port: printer.port },
+      },
+    ]);
+    const receipt = checkoutReceipt({
+      libraryNameJa: '石垣市立図書館',
+      cardBarcode: '2000000012',
+      loans: [{ title: '八重山の海', itemBarcode: '1000000017', dueOn: '2026-12-09' }],
+      printedAt: new Date('2026-11-25T03:00:00Z'),
+    });
+
+    const before = printer.jobs.length;
+    const res = await core.request(agentId, printRequest('net-1', receipt));
+    expect(res).toMatchObject({ ok: true, result: { printed: true, duplicate: false } });
+    await vi.waitFor(() => expect(printer.jobs.length).toBe(before + 1));
+    const bytes = printer.jobs[before]!;
+    expect([...bytes.subarray(0, 2)]).toEqual(ESCPOS.init);
+    expect(bytes.includes(Buffer.from([0x94, 0xaa, 0x8f, 0x64, 0x8e, 0x52, 0x82, 0xcc, 0x8a, 0x43]))).toBe(
+      true,
+    ); // 八重山の海 in CP932
+    expect(bytes.includes(Buffer.from([0x97, 0xdf, 0x98, 0x61]))).toBe(true); // 令和
+    expect(bytes.includes(Buffer.from(encodeCp932('令和8年12月9日(水)')))).toBe(true);
+    expect(bytes.includes(Buffer.from([...ESCPOS.align('center'), ...ESCPOS.emphasis(true)]))).toBe(true);
+    expect(bytes.includes(Buffer.from('2000000012'))).toBe(false); // the card number is masked
+    expect([...bytes.subarray(-4)]).toEqual(ESCPOS.partialCut);
+    expect(res.result?.bytes).toBe(bytes.length);
+
+    const virtual = await core.request(agentId, printRequest('receipt-1', receipt));
+    expect(virtual).toMatchObject({ ok: true, result: { printed: true } });
+    const [file] = files(prints);
+    const text = readFileSync(join(prints, file!), 'utf8');
+    expect(text).toContain('1. 八重山の海');
+    expect(text).toContain('令和8年12月9日(水)');
+    expect(text).toContain('2026年12月9日(水)');
+    expect(text).toContain(`  資料番号${' '.repeat(42 - 10 - 10)}1000000017\n`);
+    expect(text).toContain(`${'-'.repeat(42)}\n`);
   });
 
   it('prints a repeated jobId once, also after the agent restarts on the same journal', async () => {

@@ -69,7 +69,10 @@ export const CoreBirth = z.object({
 export type CoreBirth = z.infer<typeof CoreBirth>;
 
 /** Plain lines, wrapped to the printer's columns as they are (test prints, diagnostics). */
-export const TextDocument = z.object({ kind: z.literal('text'), lines: z.array(z.string().max(200)).max(500) });
+export const TextDocument = z.object({
+  kind: z.literal('text'),
+  lines: z.array(z.string().max(200)).max(500),
+});
 export type TextDocument = z.input<typeof TextDocument>;
 
 /** What a print request carries: plain lines, or a device-independent `PrintDocument` (see documents.ts). */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentRequest, PERMISSIONS } from '@bunko/protocols';
+import { type AgentRequest, PERMISSIONS, type PrintJobDocument } from '@bunko/protocols';
 import { and, eq } from 'drizzle-orm';
 import { AgentBridge } from '../../../cloud/src/broker/agent-bridge.ts';
 import {
@@ -129,9 +129,10 @@ export const ping = (): AgentRequest => ({
   sentAt: new Date().toISOString(),
 });
 
+/** A print request for plain lines, or for a document (e.g. `checkoutReceipt(...)`). */
 export const printRequest = (
   deviceId: string,
-  lines: string[],
+  content: string[] | PrintJobDocument,
   extra: { jobId?: string; notAfter?: string } = {},
 ): AgentRequest => ({
   transaction: randomUUID(),
@@ -139,7 +140,7 @@ export const printRequest = (
   jobId: extra.jobId ?? randomUUID(),
   deviceId,
   notAfter: extra.notAfter ?? new Date(Date.now() + 60_000).toISOString(),
-  document: { kind: 'text', lines },
+  document: Array.isArray(content) ? { kind: 'text', lines: content } : content,
 });
 
 /** A TCP 9100 capture printer: records the bytes of each connection and closes when the sender ends. */
