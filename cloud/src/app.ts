@@ -13,6 +13,7 @@ import { catalogRoutes } from './http/routes/catalog.ts';
 import { circulationRoutes } from './http/routes/circulation.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { groupLoanRoutes } from './http/routes/group-loans.ts';
+import { holdRoutes } from './http/routes/holds.ts';
 import { metaRoutes } from './http/routes/meta.ts';
 import { noticeRoutes } from './http/routes/notices.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
@@ -33,7 +34,8 @@ export function createApi(deps: AppDeps) {
     .route('/', ruleRoutes())
     .route('/', circulationRoutes())
     .route('/', noticeRoutes())
-    .route('/', groupLoanRoutes());
+    .route('/', groupLoanRoutes())
+    .route('/', holdRoutes());
 }
 
 export type AppType = ReturnType<typeof createApi>;

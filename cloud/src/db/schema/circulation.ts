@@ -101,3 +101,41 @@ export const circulationEvents = pgTable(
 );
 
 export { bibRecords, items, locations, patrons };
+
+/**
+ * リクエスト: a patron asks for a title the library does not own. When the library buys it (or
+ * borrows it from another library), the request becomes a hold on the new record.
+ */
+export const purchaseRequests = pgTable(
+  'purchase_requests',
+  {
+    id: idColumn(),
+    tenantId: tenantColumn(),
+    patronId: uuid('patron_id')
+      .notNull()
+      .references(() => patrons.id),
+    title: text('title').notNull(),
+    author: text('author').notNull().default(''),
+    publisher: text('publisher').notNull().default(''),
+    isbn: text('isbn'),
+    noteJa: text('note_ja').notNull().default(''),
+    pickupLocationId: uuid('pickup_location_id')
+      .notNull()
+      .references(() => locations.id),
+    contactMethod: text('contact_method', { enum: ['email', 'phone', 'none'] })
+      .notNull()
+      .default('none'),
+    status: text('status', {
+      enum: ['requested', 'ordered', 'interLibrary', 'fulfilled', 'declined', 'withdrawn'],
+    })
+      .notNull()
+      .default('requested'),
+    /** the record bought for it; its hold is then `holdId` */
+    bibId: uuid('bib_id').references(() => bibRecords.id),
+    holdId: uuid('hold_id'),
+    decisionNoteJa: text('decision_note_ja'),
+    createdAt: createdAt(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [index('purchase_requests_status').on(t.tenantId, t.status, t.createdAt)],
+);
