@@ -156,3 +156,45 @@ describe('purchase requests (リクエスト)', () => {
     expect((list.body.requests as { id: string }[]).map((r) => r.id)).toEqual([id]);
   });
 });
+
+describe('hold queue under concurrency', () => {
+  it('two copies returned at once trap the first two holds, one each, and skip nobody', async () => {
+    for (const [card, barcode] of [
+      [lib.cards.carol, '1000005'],
+      [lib.cards.expired, '1000006'],
+    ] as const) {
+      const res = await call(app, await login(app, 'hadm', 'admin'), 'POST', '/api/circulation/checkout', {
+        patron: { cardBarcode: card },
+        itemBarcode: barcode,
+        locationId: lib.mainId,
+        override: true,
+      });
+      expect(res.status).toBe(200);
+    }
+    const queue: string[] = [];
+    for (const p of ['alice', 'bob', 'suspended']) {
+      const [h] = await database.db
+        .insert(holds)
+        .values({
+          tenantId: lib.tenantId,
+          bibId: lib.bibs.film!,
+          patronId: lib.patronIds[p]!,
+          pickupLocationId: lib.mainId,
+          placedAt: new Date(Date.now() + queue.length * 1000),
+        })
+        .returning();
+      queue.push(h!.id);
+    }
+    const [r1, r2] = await Promise.all(
+      ['1000005', '1000006'].map((itemBarcode) =>
+        send('POST', '/api/circulation/return', { itemBarcode, locationId: lib.mainId }),
+      ),
+    );
+    const trapped = [r1!.body.hold, r2!.body.hold].map((h) => (h as { holdId: string }).holdId).sort();
+    expect(trapped).toEqual([queue[0], queue[1]].sort());
+    const rows = await database.db.select().from(holds).where(eq(holds.bibId, lib.bibs.film!));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(queue[0]!)!.itemId).not.toBe(byId.get(queue[1]!)!.itemId);
+    expect(byId.get(queue[2]!)!.status).toBe('requested');
+  });
+});
