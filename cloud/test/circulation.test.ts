@@ -373,6 +373,12 @@ describe('scans as differently configured readers send them', () => {
     expect(misread.status).toBe(422);
     expect(misread.body.code).toBe('badScan');
     expect(String(misread.body.detail)).toMatch(/チェック/);
+    // the counter's card lookup reads scans the same way
+    const byCard = await call(app, counter, 'GET', `/api/patrons/by-card/A${lib.cards.bob}A`);
+    expect(byCard.status).toBe(200);
+    expect(((await byCard.json()) as { id: string }).id).toBe(lib.patronIds.bob);
+    const unknown = await call(app, counter, 'GET', '/api/patrons/by-card/29999999');
+    expect(((await unknown.json()) as { code: string }).code).toBe('cardNotFound');
     await database.db.update(tenants).set({ settings: {} }).where(eq(tenants.id, lib.tenantId));
   });
 });

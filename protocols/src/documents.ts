@@ -1,39 +1,6 @@
-import { z } from 'zod';
+import type { DocBlock, PrintDocument } from './document-schema.ts';
 
-/**
- * Device-independent print documents: receipts, hold slips, routing slips. The core builds them;
- * an agent renders them for the printer at hand (ESC/POS receipt printer, label printer, PDF).
- * Text is logical — the renderer wraps it to the printer's columns.
- */
-export const DocBlock = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('text'),
-    text: z.string().max(500),
-    align: z.enum(['left', 'center', 'right']).default('left'),
-    size: z.enum(['normal', 'large']).default('normal'),
-    bold: z.boolean().default(false),
-  }),
-  /** label on the left, value on the right (e.g. 返却期限 … 令和8年12月9日) */
-  z.object({ type: z.literal('pair'), label: z.string().max(100), value: z.string().max(200) }),
-  z.object({ type: z.literal('rule') }),
-  z.object({ type: z.literal('feed'), lines: z.number().int().min(1).max(10) }),
-  z.object({
-    type: z.literal('barcode'),
-    symbology: z.enum(['nw7', 'code128', 'qr']),
-    data: z.string().min(1).max(200),
-  }),
-]);
-export type DocBlock = z.input<typeof DocBlock>;
-
-export const PrintDocument = z.object({
-  kind: z.literal('document'),
-  /** what it is, for the agent's log and the job list (never personal data) */
-  title: z.string().max(100),
-  blocks: z.array(DocBlock).min(1).max(400),
-  cut: z.boolean().default(true),
-});
-export type PrintDocument = z.input<typeof PrintDocument>;
-
+/** Builders for the print documents (schemas in document-schema.ts) and dates as printed. */
 const eraFormat = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', {
   era: 'long',
   year: 'numeric',
@@ -66,6 +33,15 @@ export const maskCard = (card: string) => `${'*'.repeat(Math.max(0, card.length 
 export type ReceiptLoan = { title: string; itemBarcode: string; dueOn: string };
 
 /** 貸出レシート: library, masked card, each title with its due date in both calendars. */
+/** The library's calendar day (Asia/Tokyo) of an instant: a receipt printed at 08:30 JST is today's. */
+const tokyoDay = (d: Date) =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(d);
+
 export function checkoutReceipt(r: {
   libraryNameJa: string;
   cardBarcode: string;
@@ -73,13 +49,12 @@ export function checkoutReceipt(r: {
   printedAt: Date;
   footerJa?: string;
 }): PrintDocument {
-  const printed = r.printedAt.toISOString();
   const blocks: DocBlock[] = [
     { type: 'text', text: r.libraryNameJa, align: 'center', size: 'large', bold: true },
     { type: 'text', text: '貸出票', align: 'center' },
     { type: 'rule' },
     { type: 'pair', label: '利用者番号', value: maskCard(r.cardBarcode) },
-    { type: 'pair', label: '貸出日', value: westernDate(printed.slice(0, 10)) },
+    { type: 'pair', label: '貸出日', value: westernDate(tokyoDay(r.printedAt)) },
     { type: 'rule' },
   ];
   for (const [i, l] of r.loans.entries()) {

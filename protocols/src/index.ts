@@ -1,4 +1,5 @@
 export * from './barcodes/index.ts';
+export * from './document-schema.ts';
 export * from './documents.ts';
 export * from './errors.ts';
 export * from './mqtt.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PrintDocument } from './documents.ts';
+import { PrintDocument } from './document-schema.ts';
 
 /**
  * MQTT topics. Everything an agent touches lives under its own prefix

@@ -1,38 +1,18 @@
 // tests/e2e — browser tests of the staff client: the core runs in process on a fresh database and serves
 // the built web/dist; Debian's Chromium is driven by playwright-core. Skipped when /usr/bin/chromium is absent
 // (apt-get install chromium fonts-noto-cjk). Run alone: npx vitest run tests/e2e
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../cloud/src/db/client.ts';
 import { call, login, makeTenant, PASSWORD, testApp } from '../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
+import { ensureWebBuild, webRoot } from './web-build.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const root = resolve(import.meta.dirname, '../..');
-const webRoot = join(root, 'web/dist');
 const BOOK = '南の島の星空';
-
-/** Newest modification time under a folder (sources of the web build). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build the UI when web/dist is missing or older than its sources, so the test never drives a stale build. */
-function ensureWebBuild() {
-  const index = join(webRoot, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(root, 'web/src'))) return;
-  execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: root, stdio: 'pipe' });
-}
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium)
@@ -45,7 +25,7 @@ describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
   let base = '';
 
   beforeAll(async () => {
-    ensureWebBuild();
+    await ensureWebBuild();
     database = await freshDatabase();
     await makeTenant(database, 'e2e');
     const app = testApp(database, {

@@ -1,5 +1,5 @@
 import { Navigate, Route, Router, type RouteSectionProps } from '@solidjs/router';
-import { type Component, Match, onMount, Switch } from 'solid-js';
+import { type Component, lazy, Match, onMount, Switch } from 'solid-js';
 import { t } from '../i18n/index.ts';
 import { Layout } from './layout.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
@@ -11,6 +11,9 @@ import { ComingSoon, NotFound } from './pages/placeholder.tsx';
 import { Search } from './pages/search.tsx';
 import { Settings } from './pages/settings.tsx';
 import { loadSession, me } from './session.ts';
+
+// Its own chunk: the receipt builder from @bunko/protocols brings zod along, which no other page needs.
+const Counter = lazy(() => import('./pages/counter.tsx').then((m) => ({ default: m.Counter })));
 
 /** Pages behind the login: while the session is unknown show a quiet loading line, without one go to login. */
 const Guarded: Component<RouteSectionProps> = (props) => (
@@ -38,7 +41,7 @@ export const App: Component = () => {
       <Route path="/login" component={LoginPage} />
       <Route path="/" component={Guarded}>
         <Route path="/" component={Dashboard} />
-        <Route path="/circulation" component={() => <ComingSoon area="/circulation" />} />
+        <Route path="/circulation" component={Counter} />
         <Route path="/search" component={Search} />
         <Route path="/patrons" component={Patrons} />
         <Route path="/holds" component={() => <ComingSoon area="/holds" />} />

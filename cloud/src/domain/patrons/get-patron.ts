@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { patronCards, patronCategories, patrons } from '../../db/schema/index.ts';
+import { canonicalScan } from '../circulation/circulation-context.ts';
 import { type Ctx, inTx, requirePermission } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { recordOperation } from '../oplog/record.ts';
@@ -41,13 +42,15 @@ export async function getPatron(ctx: Ctx, id: string, opts: { full: boolean }) {
 }
 
 /** Find the patron behind a scanned card; a replaced or lost card says so instead of matching. */
-export async function findPatronByCard(ctx: Ctx, barcode: string) {
+export async function findPatronByCard(ctx: Ctx, scanned: string) {
   requirePermission(ctx, 'patrons.read');
+  // the same reading of a scan as checkout's, so a card that lends can also be looked up
+  const barcode = await canonicalScan(ctx.db, ctx.tenantId, 'patronCard', scanned);
   const [card] = await ctx.db
     .select({ patronId: patronCards.patronId, status: patronCards.status })
     .from(patronCards)
     .where(and(eq(patronCards.tenantId, ctx.tenantId), eq(patronCards.barcode, barcode)));
-  if (!card) throw new AppError('notFound', `no card ${barcode}`);
-  if (card.status !== 'active') throw new AppError('notFound', `card ${barcode} is ${card.status}`);
+  if (!card) throw new AppError('cardNotFound');
+  if (card.status !== 'active') throw new AppError('cardNotActive');
   return getPatron(ctx, card.patronId, { full: false });
 }
