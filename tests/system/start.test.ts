@@ -22,7 +22,8 @@ const freePort = () =>
 function startCore(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cloud/src/main.ts')], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // embedded defaults unless a test says otherwise: CI's DATABASE_URL names a shared database
+    env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: '', MQTT_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
