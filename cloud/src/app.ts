@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from './http/env.ts';
 import { onError, problem } from './http/problem.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { authRoutes } from './http/routes/auth.ts';
+import { calendarRoutes } from './http/routes/calendars.ts';
 import { catalogRoutes } from './http/routes/catalog.ts';
 import { circulationRoutes } from './http/routes/circulation.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
@@ -35,7 +36,8 @@ export function createApi(deps: AppDeps) {
     .route('/', circulationRoutes())
     .route('/', noticeRoutes())
     .route('/', groupLoanRoutes())
-    .route('/', holdRoutes());
+    .route('/', holdRoutes())
+    .route('/', calendarRoutes());
 }
 
 export type AppType = ReturnType<typeof createApi>;
