@@ -78,6 +78,8 @@ export async function circulationBench(
     tenantId: string;
     desks: number;
     rounds: number;
+    /** each desk scans at most once per this many ms (0: as fast as the server answers) */
+    paceMs?: number;
     login?: { id: string; password: string };
   },
 ) {
@@ -102,7 +104,10 @@ export async function circulationBench(
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
     cookies.push(res.headers.get('set-cookie')!.split(';')[0]!);
   }
-  const post = async (cookie: string, path: string, body: unknown) => {
+  const pace = opts.paceMs ?? 0;
+  const post = async (cookie: string, path: string, body: unknown, due: number) => {
+    // open loop: a desk scans on its own clock, not when the server has answered
+    if (pace && performance.now() < due) await new Promise((r) => setTimeout(r, due - performance.now()));
     const t = performance.now();
     const res = await app.request(path, {
       method: 'POST',
@@ -119,17 +124,26 @@ export async function circulationBench(
   const started = performance.now();
   await Promise.all(
     cookies.map(async (cookie, d) => {
+      // desks start spread over one pace interval, as real counters are not in step
+      let due = started + (pace * d) / opts.desks;
       for (let r = 0; r < perDesk; r++) {
         const { card, item } = pairs[d * perDesk + r]!;
         checkout.push(
-          await post(cookie, '/api/circulation/checkout', {
-            patron: { cardBarcode: card },
-            itemBarcode: item,
-            locationId,
-            idempotencyKey: randomUUID(),
-          }),
+          await post(
+            cookie,
+            '/api/circulation/checkout',
+            {
+              patron: { cardBarcode: card },
+              itemBarcode: item,
+              locationId,
+              idempotencyKey: randomUUID(),
+            },
+            due,
+          ),
         );
-        giveBack.push(await post(cookie, '/api/circulation/return', { itemBarcode: item, locationId }));
+        due += pace;
+        giveBack.push(await post(cookie, '/api/circulation/return', { itemBarcode: item, locationId }, due));
+        due += pace;
       }
     }),
   );

@@ -63,14 +63,22 @@ export function eachDay(from: Day, to: Day): Day[] {
 }
 
 /** The calendar day of an instant in a time zone (IANA name, e.g. the tenant's `timezone`). */
+/** Building an Intl.DateTimeFormat costs far more than using one: one per time zone, kept. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function dayInTimeZone(now: Date, timeZone: string): Day {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dayFormats.set(timeZone, format);
+  }
   // en-CA formats as YYYY-MM-DD; formatToParts keeps us independent of that locale detail.
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(now);
+  const parts = format.formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
