@@ -48,6 +48,16 @@ describe('opening days', () => {
     expect(ishigaki.dueDate('2026-12-15', 14)).toBe('2027-01-05');
   });
 
+  it('慰霊の日 on a Sunday, then a Monday: a due date on it moves to Tuesday', () => {
+    // 2030-06-23 is a Sunday; 06-24 is a Monday (closed every week)
+    const cal = new LibraryCalendar({
+      settings: { closedWeekdays: [1], closedOnNationalHolidays: true },
+      days: [{ day: '2030-06-23', kind: 'closed', reasonJa: '慰霊の日' }],
+    });
+    expect(cal.closedReason('2030-06-23')).toBe('慰霊の日');
+    expect(cal.dueDate('2030-06-09', 14)).toBe('2030-06-25');
+  });
+
   it('counts pickup windows in open days', () => {
     // from Fri 11-20: Sat 21, Sun 22, (Mon 23 holiday), Tue 24, Wed 25, Thu 26, (Fri 27 整理日), Sat 28, Sun 29
     expect(ishigaki.addOpenDays('2026-11-20', 7)).toBe('2026-11-29');
