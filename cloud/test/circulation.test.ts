@@ -234,6 +234,18 @@ describe('idempotency and concurrency', () => {
     await giveBack('1000012');
   });
 
+  it('the same request sent twice at once (a retry racing the original) makes one loan', async () => {
+    const key = 'desk2-race-0001';
+    const [a, b] = await Promise.all([
+      checkout('carol', '1000012', { idempotencyKey: key }),
+      checkout('carol', '1000012', { idempotencyKey: key }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.loanId).toBe(b.body.loanId);
+    expect([a.body.replayed, b.body.replayed].sort()).toEqual([false, true]);
+    await giveBack('1000012');
+  });
+
   it('two desks lending the same item at once: exactly one wins', async () => {
     const [a, b] = await Promise.all([checkout('alice', '1000013'), checkout('carol', '1000013')]);
     const statuses = [a.status, b.status].sort();

@@ -38,13 +38,29 @@ export type CheckoutResult = {
   replayed: boolean;
 };
 
+/** A unique violation of one named constraint, as PGlite and postgres.js report it (wrapped by Drizzle). */
+function violates(err: unknown, constraint: string): boolean {
+  const e = (err as { cause?: Record<string, unknown> })?.cause ?? (err as Record<string, unknown>);
+  return e?.code === '23505' && (e.constraint_name ?? e.constraint) === constraint;
+}
+
 export async function checkoutItem(ctx: Ctx, input: CheckoutInput): Promise<CheckoutResult> {
   requirePermission(ctx, 'circulation.checkout');
-  return inTx(ctx, async (tx) => {
-    if (input.idempotencyKey) {
-      const replay = await replayed(tx, ctx, input);
+  try {
+    return await inTx(ctx, (tx) => lend(tx, ctx, input));
+  } catch (err) {
+    // The same key came in twice at once (a retry racing the original): the loser answers with
+    // the winner's loan. A key reused for another item is refused by replayed().
+    if (input.idempotencyKey && violates(err, 'loans_idempotency')) {
+      const replay = await inTx(ctx, (tx) => replayed(tx, ctx, input));
       if (replay) return replay;
     }
+    throw err;
+  }
+}
+
+async function lend(tx: Tx, ctx: Ctx, input: CheckoutInput): Promise<CheckoutResult> {
+  {
     const patron =
       'cardBarcode' in input.patron
         ? await lockPatronByCard(tx, ctx.tenantId, input.patron.cardBarcode)
@@ -76,7 +92,12 @@ export async function checkoutItem(ctx: Ctx, input: CheckoutInput): Promise<Chec
         ),
       );
 
-    if (item.status === 'onLoan') throw new AppError('itemOnLoan');
+    if (item.status === 'onLoan') {
+      // a retry of a checkout that went through (its answer was lost): the same loan again
+      const replay = input.idempotencyKey ? await replayed(tx, ctx, input) : null;
+      if (replay) return replay;
+      throw new AppError('itemOnLoan');
+    }
     const refusals = new Refusals()
       .add('itemNotAvailable', ['missing', 'repair', 'withdrawn'].includes(item.status))
       .add('patronSuspended', patron.status === 'suspended' || patron.status === 'deleted')
@@ -136,7 +157,7 @@ export async function checkoutItem(ctx: Ctx, input: CheckoutInput): Promise<Chec
       overridden,
       replayed: false,
     };
-  });
+  }
 }
 
 async function replayed(tx: Tx, ctx: Ctx, input: CheckoutInput): Promise<CheckoutResult | null> {

@@ -134,30 +134,24 @@ export async function activeLoanCounts(
   today: string,
   blockDays: number | null,
 ) {
+  // one query: loans per material type, and those overdue long enough to block new loans
+  const limit = blockDays === null ? null : shiftDay(today, -blockDays);
   const rows = await tx
-    .select({ materialTypeId: items.materialTypeId, n: sql<number>`count(*)::int` })
+    .select({
+      materialTypeId: items.materialTypeId,
+      n: sql<number>`count(*)::int`,
+      blocking:
+        limit === null
+          ? sql<number>`0`
+          : sql<number>`(count(*) filter (where ${loans.dueOn} < ${limit}))::int`,
+    })
     .from(loans)
     .innerJoin(items, eq(items.id, loans.itemId))
     .where(and(eq(loans.tenantId, tenantId), eq(loans.patronId, patronId), isNull(loans.returnedAt)))
     .groupBy(items.materialTypeId);
   const total = rows.reduce((s, r) => s + r.n, 0);
   const byType = new Map(rows.map((r) => [r.materialTypeId, r.n]));
-  let blockingOverdues = 0;
-  if (blockDays !== null) {
-    const limit = shiftDay(today, -blockDays);
-    const [o] = await tx
-      .select({ n: sql<number>`count(*)::int` })
-      .from(loans)
-      .where(
-        and(
-          eq(loans.tenantId, tenantId),
-          eq(loans.patronId, patronId),
-          isNull(loans.returnedAt),
-          lt(loans.dueOn, limit),
-        ),
-      );
-    blockingOverdues = o?.n ?? 0;
-  }
+  const blockingOverdues = rows.reduce((s, r) => s + Number(r.blocking), 0);
   return { total, byType, blockingOverdues };
 }
 
