@@ -35,6 +35,26 @@ afterAll(async () => {
 });
 
 describe('logs', () => {
+  it('log a failed query without its parameters', async () => {
+    const { loggableError } = await import('../src/http/problem.ts');
+    const err = await database.db
+      .insert(patrons)
+      .values({
+        tenantId: '00000000-0000-0000-0000-000000000000',
+        categoryId: 'not-a-uuid',
+        name: '比嘉 美咲',
+        nameReading: 'ヒガ ミサキ',
+        expiresOn: '2030-03-31',
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).toContain('比嘉'); // the raw error carries the values …
+    const entry = loggableError(err);
+    expect(String(entry.query)).toContain('insert into "patrons"'); // … what we log keeps the SQL …
+    const logged = JSON.stringify(entry);
+    for (const value of ['比嘉', 'ヒガ', 'not-a-uuid']) expect(logged).not.toContain(value); // … not them
+  });
+
   it('carry a request id on every line and no personal data, passwords or search terms', async () => {
     const lines: string[] = [];
     const sink = new Writable({
