@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { agents, devices, tenants } from '../db/schema/index.ts';
 import { AppError } from '../domain/errors.ts';
+import { loggableError } from '../domain/loggable-error.ts';
 
 type Pending = { resolve: (r: AgentResponse) => void; timer: NodeJS.Timeout };
 
@@ -37,6 +38,8 @@ export class AgentBridge implements AgentPort {
       password?: string;
       db: Db;
       logger: Logger;
+      /** where agents' `event` messages (scans) go */
+      events?: { handleEvent(tenantId: string, agentId: string, body: unknown): Promise<unknown> };
     },
   ) {}
 
@@ -55,7 +58,10 @@ export class AgentBridge implements AgentPort {
       this.onMessage(topic, payload).catch((err) => log.error({ err, topic }, 'agent message failed'));
     });
     client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
-    client.on('connect', () => void this.announce().catch((err) => log.error({ err }, 'birth failed')));
+    client.on(
+      'connect',
+      () => void this.announce().catch((err) => log.error({ err: loggableError(err) }, 'birth failed')),
+    );
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
@@ -99,7 +105,9 @@ export class AgentBridge implements AgentPort {
     const { tenantId, agentId, kind } = where;
     const mine = and(eq(agents.tenantId, tenantId), eq(agents.id, agentId));
     const db = this.opts.db;
-    if (kind === 'response') {
+    if (kind === 'event') {
+      await this.opts.events?.handleEvent(tenantId, agentId, body);
+    } else if (kind === 'response') {
       const r = AgentResponse.safeParse(body);
       if (!r.success) return;
       const p = this.pending.get(`${agentId}:${r.data.transaction}`);

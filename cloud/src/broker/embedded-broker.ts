@@ -9,6 +9,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Db } from '../db/client.ts';
 import { agents } from '../db/schema/index.ts';
 import { verifyPassword } from '../domain/auth/passwords.ts';
+import { loggableError } from '../domain/loggable-error.ts';
 import { listenOrExplain } from '../listen.ts';
 
 export const CORE_MQTT_USER = '__bunko_core__';
@@ -61,7 +62,7 @@ export async function startEmbeddedBroker(opts: {
       identities.set(client, { role: 'agent', tenantId: agent.tenantId, agentId: agent.id });
       done(null, true);
     })().catch((err) => {
-      log.error({ err }, 'agent authentication failed');
+      log.error({ err: loggableError(err) }, 'agent authentication failed');
       fail();
     });
   };

@@ -6,6 +6,7 @@ import { todayInTokyo } from '../calendar/dates.ts';
 import { expireDueHolds } from '../circulation/cancel-hold.ts';
 import { produceOverdueNotices } from '../circulation/overdues.ts';
 import { type Ctx, requirePermission, systemCtx } from '../context.ts';
+import { loggableError } from '../loggable-error.ts';
 
 /** The library's daily work: expire holds left on the shelf, then produce overdue notices. */
 export async function dailyCirculationWork(ctx: Ctx) {
@@ -56,9 +57,9 @@ export async function runDueDailyJobs(db: Db, logger: Logger, now: () => Date = 
       // leave the claim unfinished with the error: it is retried once it is stale
       await db
         .update(jobRuns)
-        .set({ error: err instanceof Error ? err.message.slice(0, 500) : String(err) })
+        .set({ error: JSON.stringify(loggableError(err)).slice(0, 2000) })
         .where(eq(jobRuns.id, runId));
-      logger.error({ tenantId: t.id, day, err }, 'daily job failed');
+      logger.error({ tenantId: t.id, day, err: loggableError(err) }, 'daily job failed');
     }
   }
   return ran;
@@ -70,7 +71,7 @@ export function startScheduler(db: Db, logger: Logger, everyMs = 5 * 60_000) {
   const tick = () => {
     if (running) return;
     running = runDueDailyJobs(db, logger)
-      .catch((err) => logger.error({ err }, 'scheduler tick failed'))
+      .catch((err) => logger.error({ err: loggableError(err) }, 'scheduler tick failed'))
       .finally(() => {
         running = null;
       });
