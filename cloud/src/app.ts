@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -5,6 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { csrf } from 'hono/csrf';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { collectMetrics } from './domain/monitoring/metrics.ts';
 import type { AppDeps, AppEnv } from './http/env.ts';
 import { onError, problem } from './http/problem.ts';
 import { adminRoutes } from './http/routes/admin.ts';
@@ -15,10 +17,12 @@ import { circulationRoutes } from './http/routes/circulation.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { groupLoanRoutes } from './http/routes/group-loans.ts';
 import { holdRoutes } from './http/routes/holds.ts';
+import { marcRoutes } from './http/routes/marc.ts';
 import { metaRoutes } from './http/routes/meta.ts';
 import { noticeRoutes } from './http/routes/notices.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
 import { ruleRoutes } from './http/routes/rules.ts';
+import { scanRoutes } from './http/routes/scans.ts';
 import { sessionMiddleware } from './http/session.ts';
 
 export const API_VERSION = '0.1.0';
@@ -29,6 +33,7 @@ export function createApi(deps: AppDeps) {
     .route('/', authRoutes(deps))
     .route('/', metaRoutes(deps))
     .route('/', catalogRoutes())
+    .route('/', marcRoutes())
     .route('/', patronRoutes())
     .route('/', adminRoutes())
     .route('/', deviceRoutes(deps))
@@ -37,7 +42,8 @@ export function createApi(deps: AppDeps) {
     .route('/', noticeRoutes())
     .route('/', groupLoanRoutes())
     .route('/', holdRoutes())
-    .route('/', calendarRoutes());
+    .route('/', calendarRoutes())
+    .route('/', scanRoutes(deps));
 }
 
 export type AppType = ReturnType<typeof createApi>;
@@ -87,6 +93,22 @@ export function createApp(deps: AppDeps) {
     }
     if (deps.isReady && !deps.isReady()) return problem(c, 'notReady');
     return c.json({ status: 'ready', database: deps.database.kind });
+  });
+
+  // Prometheus scrape for IT: a bearer token from BUNKO_METRICS_TOKEN; without one it does not exist.
+  app.get('/metrics', async (c) => {
+    const token = deps.config.BUNKO_METRICS_TOKEN;
+    if (!token) return problem(c, 'notFound');
+    const given = Buffer.from(c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? '');
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      c.header('www-authenticate', 'Bearer realm="bunko-metrics"');
+      return problem(c, 'unauthenticated');
+    }
+    return c.text(await collectMetrics(deps.database.db, now()), 200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+      'cache-control': 'no-store',
+    });
   });
 
   app.use('/api/*', csrf(), sessionMiddleware(deps.config, deps.database, now));

@@ -34,6 +34,8 @@ export const ConfigSchema = z.object({
     .default(10),
   BUNKO_TLS_CERT: z.string().optional(),
   BUNKO_TLS_KEY: z.string().optional(),
+  /** bearer token for GET /metrics (Prometheus); unset = the endpoint answers 404 */
+  BUNKO_METRICS_TOKEN: z.string().min(16, 'BUNKO_METRICS_TOKEN must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
