@@ -18,6 +18,10 @@ export const materialTypes = pgTable(
 );
 
 export type Author = { name: string; reading?: string; role?: string };
+/** A title other than the main one: parallel (並列タイトル), alternative/variant, or a contents title. */
+export type OtherTitle = { kind: 'parallel' | 'alternative' | 'contents'; title: string; reading?: string };
+/** A subject heading; scheme as MARC $2 names it (ndlsh, lcsh, bsh, …). */
+export type Subject = { term: string; reading?: string; scheme?: string };
 
 /** A bibliographic record (書誌). */
 export const bibRecords = pgTable(
@@ -28,14 +32,35 @@ export const bibRecords = pgTable(
     title: text('title').notNull(),
     titleReading: text('title_reading').notNull().default(''),
     authors: jsonb('authors').$type<Author[]>().notNull().default([]),
+    /** 245 $c as printed: 萩野正昭 著 */
+    responsibility: text('responsibility').notNull().default(''),
+    otherTitles: jsonb('other_titles').$type<OtherTitle[]>().notNull().default([]),
+    edition: text('edition').notNull().default(''),
     publisher: text('publisher').notNull().default(''),
+    pubPlace: text('pub_place').notNull().default(''),
+    /** the publication date as printed (2019.2, [2018], 昭和45) */
+    pubDate: text('pub_date').notNull().default(''),
     pubYear: integer('pub_year'),
+    /** physical description as printed: 301p ; 19cm */
+    extent: text('extent').notNull().default(''),
+    /** ISBN-13 without hyphens (the form every ISBN is matched in) */
     isbn: text('isbn'),
+    /** ISBN-10 when the record's ISBN has one (978 range) */
+    isbn10: text('isbn10'),
     ndc: text('ndc'),
     materialTypeId: uuid('material_type_id').references(() => materialTypes.id),
     seriesTitle: text('series_title'),
     volume: text('volume'),
     language: text('language').notNull().default('jpn'),
+    subjects: jsonb('subjects').$type<Subject[]>().notNull().default([]),
+    notes: jsonb('notes').$type<string[]>().notNull().default([]),
+    /** content summary (内容紹介) */
+    summary: text('summary').notNull().default(''),
+    /** TRC MARC record number (TRC番号); also sourceIds.TRC */
+    trcNumber: text('trc_number'),
+    /** JP number (全国書誌番号, 015 $2 jnb) */
+    jpNumber: text('jp_number'),
+    /** control numbers by issuing agency: { JTNDL: '029455884', 'JP-ToTOH': '33876043' } */
     sourceIds: jsonb('source_ids').$type<Record<string, string>>().notNull().default({}),
     /** normalised uni/bigrams for Japanese search (filled by the catalogue domain) */
     searchGrams: text('search_grams').array().notNull().default(sql`'{}'::text[]`),
@@ -44,6 +69,9 @@ export const bibRecords = pgTable(
   },
   (t) => [
     index('bib_records_tenant_isbn').on(t.tenantId, t.isbn),
+    // A MARC import matches on these; unique, so two imports at once cannot make two records of one.
+    uniqueIndex('bib_records_tenant_trc').on(t.tenantId, t.trcNumber).where(sql`trc_number is not null`),
+    uniqueIndex('bib_records_tenant_jp').on(t.tenantId, t.jpNumber).where(sql`jp_number is not null`),
     index('bib_records_grams').using('gin', t.searchGrams),
   ],
 );

@@ -1,0 +1,255 @@
+import {
+  type ByteSource,
+  CODE_RE,
+  chunksOf,
+  type DataField,
+  type Field,
+  INDICATOR_RE,
+  isControlTag,
+  type MarcRecord,
+  MarcRecordError,
+  type ReadResult,
+  TAG_RE,
+} from './record.ts';
+
+const RECORD_END = 0x1d;
+const FIELD_END = 0x1e;
+const SUBFIELD = 0x1f;
+const ESC = 0x1b;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const ascii = (b: Uint8Array) => String.fromCharCode(...b);
+const isDigits = (s: string) => /^[0-9]+$/.test(s);
+
+/** Why a record failed, thrown inside decodeRecord and turned into a MarcRecordError by the caller. */
+class Reject extends Error {}
+
+/**
+ * Read ISO 2709 records from a byte stream (a Node Readable, a web ReadableStream or any async
+ * iterable of chunks) one at a time, never holding more than one record beyond the current chunk.
+ *
+ * The record length in the leader frames each record. When it is garbage, or the byte it points
+ * at is not the record terminator, the record is rejected and reading resumes after the next
+ * terminator, so one bad record costs one record, not the rest of the file.
+ */
+export async function* readIso2709(source: ByteSource): AsyncGenerator<ReadResult> {
+  let buf = Buffer.alloc(0);
+  let bufStart = 0; // stream offset of buf[0]
+  let position = 0;
+  let ended = false;
+  const it = chunksOf(source);
+  const fill = async () => {
+    if (ended) return false;
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      return false;
+    }
+    buf = buf.length === 0 ? Buffer.from(next.value) : Buffer.concat([buf, next.value]);
+    return true;
+  };
+  const drop = (n: number) => {
+    buf = buf.subarray(n);
+    bufStart += n;
+  };
+
+  for (;;) {
+    // Line breaks, spaces or NULs between records are common in hand-made files; they are no record.
+    for (;;) {
+      let skip = 0;
+      while (
+        skip < buf.length &&
+        (buf[skip] === 0x0a || buf[skip] === 0x0d || buf[skip] === 0x00 || buf[skip] === 0x20)
+      )
+        skip++;
+      drop(skip);
+      if (buf.length > 0 || !(await fill())) break;
+    }
+    if (buf.length === 0) return;
+    while (buf.length < 5 && (await fill()));
+    position++;
+    const offset = bufStart;
+    const lengthText = ascii(buf.subarray(0, Math.min(5, buf.length)));
+    let length = isDigits(lengthText) && lengthText.length === 5 ? Number(lengthText) : -1;
+    let problem: string | null = null;
+    if (length < 0) problem = `record length "${printable(lengthText)}" in the leader is not five digits`;
+    else if (length < 26) problem = `record length ${length} is shorter than a leader and a directory`;
+    if (problem === null) {
+      while (buf.length < length && (await fill()));
+      if (buf.length < length)
+        problem = `the file ends after ${buf.length} of the record's ${length} bytes (truncated file?)`;
+      else if (buf[length - 1] !== RECORD_END)
+        problem = `byte ${offset + length - 1} is not the record terminator (0x1D): the record length ${length} is wrong`;
+    }
+    if (problem !== null) {
+      // Resynchronise on the next record terminator.
+      let end = buf.indexOf(RECORD_END);
+      while (end < 0 && (await fill())) end = buf.indexOf(RECORD_END);
+      length = end < 0 ? buf.length : end + 1;
+      drop(length);
+      yield { ok: false, position, offset, error: new MarcRecordError(position, offset, problem) };
+      continue;
+    }
+    const bytes = buf.subarray(0, length);
+    drop(length);
+    try {
+      const { record, warnings } = decodeIso2709Record(bytes, offset);
+      yield { ok: true, position, offset, record, warnings };
+    } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      yield { ok: false, position, offset, error: new MarcRecordError(position, offset, e.message) };
+    }
+  }
+}
+
+const printable = (s: string) =>
+  s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/**
+ * Decode one framed record (its bytes end with the record terminator). `offset` is where the
+ * record starts in the file, so every reason names an absolute byte position.
+ */
+export function decodeIso2709Record(
+  bytes: Uint8Array,
+  offset = 0,
+): { record: MarcRecord; warnings: string[] } {
+  const warnings: string[] = [];
+  const leaderBytes = bytes.subarray(0, 24);
+  if (leaderBytes.some((b) => b < 0x20 || b > 0x7e))
+    throw new Reject(
+      `the leader holds a byte that is not printable ASCII: "${printable(ascii(leaderBytes))}"`,
+    );
+  const leader = ascii(leaderBytes);
+  const baseText = leader.slice(12, 17);
+  if (!isDigits(baseText)) throw new Reject(`base address of data "${baseText}" (Ldr/12-16) is not a number`);
+  const base = Number(baseText);
+  if (base < 25) throw new Reject(`base address of data ${base} is inside the leader (must be at least 25)`);
+  if (base >= bytes.length)
+    throw new Reject(`base address of data ${base} is at or beyond the record length ${bytes.length}`);
+  if (bytes[base - 1] !== FIELD_END)
+    throw new Reject(`the directory does not end with a field terminator at byte ${offset + base - 1}`);
+  const dirLength = base - 1 - 24;
+  if (dirLength % 12 !== 0)
+    throw new Reject(
+      `the directory is ${dirLength} bytes long, not a multiple of 12 (base address ${base} is wrong)`,
+    );
+
+  // Other MARC dialects (danMARC2 …) use three indicators or longer subfield codes; MARC 21 never does.
+  if (/[0-9]/.test(leader[10]!) && leader[10] !== '2')
+    throw new Reject(`indicator count ${leader[10]} (Ldr/10) is not MARC 21's 2`);
+  if (/[0-9]/.test(leader[11]!) && leader[11] !== '2')
+    throw new Reject(`subfield code length ${leader[11]} (Ldr/11) is not MARC 21's 2`);
+  const coding = leader[9];
+  let decode: (b: Uint8Array, where: string) => string;
+  if (coding === 'a') {
+    decode = (b, where) => {
+      try {
+        return utf8.decode(b);
+      } catch {
+        throw new Reject(`${where} is not valid UTF-8 although Ldr/09 is "a" (UTF-8)`);
+      }
+    };
+  } else if (coding === ' ') {
+    // Ldr/09 blank means MARC-8. Pure ASCII reads the same either way; UTF-8 mislabelled as MARC-8 is
+    // common and recognisable (valid UTF-8, no escape sequences); real MARC-8 is refused, not guessed.
+    decode = (b, where) => {
+      if (b.every((x) => x < 0x80 && x !== ESC)) return ascii(b);
+      if (!b.includes(ESC)) {
+        try {
+          const s = utf8.decode(b);
+          if (!warnings.includes(MISLABELLED)) warnings.push(MISLABELLED);
+          return s;
+        } catch {
+          // fall through to the refusal
+        }
+      }
+      throw new Reject(
+        `${where} holds MARC-8 characters (Ldr/09 blank); MARC-8 is not supported — convert the file to UTF-8 first (e.g. yaz-marcdump -f MARC-8 -t UTF-8 -o marc -l 9=97)`,
+      );
+    };
+  } else {
+    throw new Reject(
+      `unknown character coding "${printable(coding ?? '')}" in Ldr/09 (expected "a" for UTF-8)`,
+    );
+  }
+
+  const fields: Field[] = [];
+  const dataEnd = bytes.length - 1; // the record terminator
+  for (let i = 24; i < base - 1; i += 12) {
+    const entryBytes = bytes.subarray(i, i + 12);
+    const at = `directory entry ${(i - 24) / 12 + 1} at byte ${offset + i}`;
+    if (entryBytes.some((b) => b < 0x20 || b > 0x7e))
+      throw new Reject(`${at} holds a byte that is not ASCII: "${printable(ascii(entryBytes))}"`);
+    const entry = ascii(entryBytes);
+    const tag = entry.slice(0, 3);
+    const lenText = entry.slice(3, 7);
+    const startText = entry.slice(7, 12);
+    if (!TAG_RE.test(tag)) throw new Reject(`${at}: tag "${tag}" is not three letters or digits`);
+    if (!isDigits(lenText) || !isDigits(startText))
+      throw new Reject(`${at} (tag ${tag}): length "${lenText}" or start "${startText}" is not a number`);
+    const start = base + Number(startText);
+    const end = start + Number(lenText);
+    if (Number(lenText) < 1 || end > dataEnd)
+      throw new Reject(
+        `${at} (tag ${tag}): field runs from byte ${offset + start} to ${offset + end}, past the data area`,
+      );
+    if (bytes[end - 1] !== FIELD_END)
+      throw new Reject(
+        `field ${tag} at byte ${offset + start} does not end with a field terminator (its length is wrong)`,
+      );
+    const body = bytes.subarray(start, end - 1);
+    const where = `field ${tag} at byte ${offset + start}`;
+    if (isControlTag(tag)) {
+      fields.push({ tag, value: decode(body, where) });
+      continue;
+    }
+    fields.push(decodeDataField(tag, body, where, decode));
+  }
+  if (fields.length === 0) throw new Reject('the record has no fields');
+  const tags = fields.map((f) => f.tag);
+  const odd = tags.filter((t) => !/^[0-9]{3}$/.test(t));
+  if (odd.length > 0)
+    warnings.push(`tags that are not MARC 21 (kept, not mapped): ${[...new Set(odd)].join(' ')}`);
+
+  return { record: { leader, fields }, warnings };
+}
+
+const MISLABELLED = 'Ldr/09 says MARC-8 but the data is UTF-8; read as UTF-8';
+
+function decodeDataField(
+  tag: string,
+  body: Uint8Array,
+  where: string,
+  decode: (b: Uint8Array, where: string) => string,
+): DataField {
+  if (body.length < 2) throw new Reject(`${where} is too short to hold its two indicators`);
+  const ind1 = String.fromCharCode(body[0]!);
+  const ind2 = String.fromCharCode(body[1]!);
+  if (!INDICATOR_RE.test(ind1) || !INDICATOR_RE.test(ind2))
+    throw new Reject(`${where}: indicators "${printable(ind1 + ind2)}" are not printable ASCII`);
+  const subfields: DataField['subfields'] = [];
+  if (body.length > 2 && body[2] !== SUBFIELD)
+    throw new Reject(`${where}: data after the indicators does not start with a subfield delimiter (0x1F)`);
+  let p = 3;
+  while (p <= body.length) {
+    let q = body.indexOf(SUBFIELD, p);
+    if (q < 0) q = body.length;
+    if (q === p) {
+      p = q + 1; // an empty delimiter pair: nothing to keep
+      continue;
+    }
+    const code = String.fromCharCode(body[p]!);
+    if (!CODE_RE.test(code))
+      throw new Reject(`${where}: subfield code "${printable(code)}" is not a printable ASCII character`);
+    subfields.push({ code, value: decode(body.subarray(p + 1, q), `${where} $${code}`) });
+    p = q + 1;
+  }
+  return { tag, ind1, ind2, subfields };
+}
+
+/** Read every record of an in-memory file (tests, small uploads). */
+export async function readIso2709Buffer(bytes: Uint8Array): Promise<ReadResult[]> {
+  const out: ReadResult[] = [];
+  for await (const r of readIso2709([bytes])) out.push(r);
+  return out;
+}
