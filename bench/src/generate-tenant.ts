@@ -9,6 +9,7 @@ import {
   patronCategories,
 } from '../../cloud/src/db/schema/index.ts';
 import { provisionTenant } from '../../cloud/src/domain/admin/provision-tenant.ts';
+import { bibSearchGrams } from '../../cloud/src/domain/catalog/search-text.ts';
 import { arrayLiteral, bulkInsert, type Cell, type Columns } from './bulk.ts';
 import { ean13Check, itemBarcode, patronBarcode } from './codes.ts';
 import { Rng } from './prng.ts';
@@ -90,24 +91,6 @@ function openOnOrAfter(midnight: number): number {
   let d = midnight;
   while (isClosed(d)) d += DAY;
   return d;
-}
-
-// --- Japanese text ---------------------------------------------------------------------------
-
-/** the fold the search index uses: NFKC, lower case, hiragana → katakana, no spaces or dots */
-const fold = (s: string) => toKatakana(s.normalize('NFKC').toLowerCase()).replace(/[\s・、。,.]/g, '');
-
-/** unigrams and bigrams of title, reading and author names (filled for the GIN index) */
-function searchGrams(fields: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const f of fields) {
-    const chars = [...fold(f)];
-    for (let i = 0; i < chars.length; i++) {
-      out.add(chars[i]!);
-      if (i + 1 < chars.length) out.add(chars[i]! + chars[i + 1]!);
-    }
-  }
-  return [...out];
 }
 
 type Person = { name: string; reading: string };
@@ -727,7 +710,7 @@ export async function generateTenant(db: Db, opts: GenerateOptions): Promise<Gen
           spec.volume,
           spec.language,
           spec.isbn && rng.chance(0.85) ? { trc: rng.digits(8) } : {},
-          searchGrams([spec.title, spec.titleReading, ...spec.authors.flatMap((a) => [a.name, a.reading])]),
+          bibSearchGrams(spec),
           at,
           at,
         ]);

@@ -23,6 +23,7 @@ import { noticeRoutes } from './http/routes/notices.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
 import { ruleRoutes } from './http/routes/rules.ts';
 import { scanRoutes } from './http/routes/scans.ts';
+import { openSearchRoutes } from './http/routes/sru.ts';
 import { sessionMiddleware } from './http/session.ts';
 
 export const API_VERSION = '0.1.0';
@@ -128,6 +129,7 @@ export function createApp(deps: AppDeps) {
     info: { title: 'Bunko API', version: API_VERSION, description: '文庫 — library system core API' },
   });
   app.all('/api/*', (c) => problem(c, 'notFound'));
+  app.route('/', openSearchRoutes(deps));
 
   if (deps.webRoot && existsSync(join(deps.webRoot, 'index.html'))) {
     const root = deps.webRoot;

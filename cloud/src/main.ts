@@ -12,9 +12,12 @@ import { AgentBridge } from './broker/agent-bridge.ts';
 import { CORE_MQTT_USER, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
+import { tenants } from './db/schema/index.ts';
 import { ensureDemoAgentConfig } from './demo/demo-agent.ts';
 import { DEMO_LOGINS, DEMO_TENANT, ensureDemo } from './demo/seed.ts';
+import { reindexBibSearch } from './domain/catalog/reindex-search.ts';
 import { startScheduler } from './domain/jobs/daily.ts';
+import { ScanHub } from './domain/scans/scan-hub.ts';
 import { listenOrExplain, PortInUseError } from './listen.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,6 +42,11 @@ async function main() {
 
   const demo =
     config.BUNKO_DEMO !== 'off' ? await ensureDemo(database.db, config.BUNKO_DEMO === 'on', logger) : null;
+  // records written before the current search normalisation (or by an older version) are reindexed
+  for (const t of await database.db.select({ id: tenants.id }).from(tenants)) {
+    const n = await reindexBibSearch(database.db, t.id, { onlyStale: true });
+    if (n) logger.info({ tenantId: t.id, records: n }, 'search index refreshed');
+  }
 
   let broker: EmbeddedBroker | undefined;
   let mqttUrl = config.MQTT_URL;
@@ -54,11 +62,14 @@ async function main() {
     });
     mqttUrl = `mqtt://${config.HOST}:${broker.port}`;
   }
+  // scanner pairings live in memory with the staff sessions: after a restart staff pair again
+  const scans = new ScanHub({ db: database.db, logger });
   const agents = new AgentBridge({
     url: mqttUrl,
     ...(broker ? { username: CORE_MQTT_USER, password: corePassword } : {}),
     db: database.db,
     logger,
+    events: scans,
   });
   await agents.start();
 
@@ -67,6 +78,7 @@ async function main() {
     database,
     logger,
     agents,
+    scans,
     webRoot: process.env.BUNKO_WEB_ROOT ?? join(repoRoot, 'web/dist'),
     isReady: () => agents.connected,
     publicConfig: () => ({

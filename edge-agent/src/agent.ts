@@ -6,6 +6,8 @@ import type { AgentConfig } from './config.ts';
 import { createDevices, type Device } from './devices.ts';
 import { PrintJournal } from './journal.ts';
 import { type Outcome, PrintJobs } from './print-jobs.ts';
+import { ScanOutbox } from './scan-outbox.ts';
+import { ScanSequence } from './scan-sequence.ts';
 
 export type AgentOptions = { logger: Logger; now?: () => Date };
 
@@ -30,14 +32,21 @@ export function createAgent(config: AgentConfig, opts: AgentOptions): Agent {
     info: topics.info(tenantId, agentId),
     request: topics.request(tenantId, agentId),
     response: topics.response(tenantId, agentId),
+    event: topics.event(tenantId, agentId),
     core: topics.core(tenantId),
   };
-  const devices: Map<string, Device> = createDevices(config.devices, opts.logger);
   const startedAt = now();
   let client: MqttClient | undefined;
   let journal: PrintJournal | undefined;
   let jobs: PrintJobs | undefined;
+  let scans: ScanOutbox | undefined;
   let coreBootId: string | undefined;
+  const devices: Map<string, Device> = createDevices(config.devices, opts.logger, undefined, {
+    onScan: (deviceId, read) => scans?.add(deviceId, read),
+    onStatusChange: () => {
+      if (client?.connected) publish(t.info, JSON.stringify(info()), true);
+    },
+  });
 
   const info = () =>
     agentInfo(
@@ -135,7 +144,10 @@ export function createAgent(config: AgentConfig, opts: AgentOptions): Agent {
         if (err) log.error({ err: err.message }, 'subscribe failed');
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
         if (refused.length > 0) log.error({ topics: refused }, 'subscribe refused by the broker');
-        if (c === client) announce();
+        if (c === client) {
+          announce();
+          scans?.resend();
+        }
       });
     });
     c.on('message', (topic, payload) => {
@@ -154,6 +166,13 @@ export function createAgent(config: AgentConfig, opts: AgentOptions): Agent {
   return {
     async start() {
       journal = await PrintJournal.open(config.dataDir, now);
+      scans = new ScanOutbox({
+        sequence: ScanSequence.open(config.dataDir),
+        now,
+        log: opts.logger.child({ ns: 'scan' }),
+        publish: (payload) =>
+          client?.connected ? client.publishAsync(t.event, payload, { qos: 1 }) : undefined,
+      });
       jobs = new PrintJobs({
         journal,
         devices,

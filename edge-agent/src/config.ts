@@ -6,8 +6,30 @@ import { z } from 'zod';
 
 export const VirtualTransport = z.object({
   type: z.literal('virtual'),
-  /** where job files go; default `<dataDir>/prints/<device id>` */
+  /** printers: where job files go; default `<dataDir>/prints/<device id>` */
   dir: z.string().min(1).optional(),
+  /** readers: each line appended to this file is one scan; default `<dataDir>/virtual-scans/<device id>.txt` */
+  inbox: z.string().min(1).optional(),
+});
+
+/** A reader on a serial line (RS-232, or USB-CDC: /dev/ttyACM0, /dev/ttyUSB0, COM3). */
+export const SerialTransport = z.object({
+  type: z.literal('serial'),
+  path: z.string().min(1).max(200),
+  baudRate: z.number().int().min(300).max(921_600).default(9600),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  /** what the reader sends after each barcode */
+  suffix: z.enum(['cr', 'lf', 'crlf']).default('cr'),
+});
+
+/** A USB HID Point-of-Sale reader (usage page 0x8C): picked by path, or by vendor/product id. */
+export const HidPosTransport = z.object({
+  type: z.literal('hidPos'),
+  path: z.string().min(1).max(300).optional(),
+  vendorId: z.number().int().min(0).max(0xffff).optional(),
+  productId: z.number().int().min(0).max(0xffff).optional(),
 });
 
 export const Tcp9100Transport = z.object({
@@ -22,7 +44,12 @@ export const DeviceConfig = z.object({
   kind: DeviceInfo.shape.kind,
   /** a profile id from firmware-config */
   profile: z.string().min(1).max(100),
-  transport: z.discriminatedUnion('type', [VirtualTransport, Tcp9100Transport]),
+  transport: z.discriminatedUnion('type', [
+    VirtualTransport,
+    Tcp9100Transport,
+    SerialTransport,
+    HidPosTransport,
+  ]),
 });
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
 
@@ -67,6 +94,15 @@ export class AgentConfigError extends Error {
   }
 }
 
+/** The transports the agent has drivers for, per device kind (kinds not listed have none yet). */
+const TRANSPORTS_BY_KIND: Partial<
+  Record<DeviceConfig['kind'], readonly DeviceConfig['transport']['type'][]>
+> = {
+  receiptPrinter: ['virtual', 'tcp9100'],
+  labelPrinter: ['virtual', 'tcp9100'],
+  barcodeReader: ['virtual', 'serial', 'hidPos'],
+};
+
 type ProfileLookup = (id: string) => DeviceProfile | undefined;
 
 /**
@@ -100,6 +136,11 @@ export function parseAgentConfig(
         path: `devices[${i}].kind`,
         message: `profile "${d.profile}" is a ${profile.kind}, not a ${d.kind}`,
       });
+    else if (!TRANSPORTS_BY_KIND[d.kind]?.includes(d.transport.type))
+      issues.push({
+        path: `devices[${i}].transport.type`,
+        message: `the agent drives a ${d.kind} over ${TRANSPORTS_BY_KIND[d.kind]?.join(', ') || 'no transport yet'}, not ${d.transport.type}`,
+      });
   });
   if (issues.length > 0) throw new AgentConfigError(opts.file, issues);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(opts.baseDir, p));
@@ -107,17 +148,22 @@ export function parseAgentConfig(
   return {
     ...parsed.data,
     dataDir,
-    devices: parsed.data.devices.map((d) =>
-      d.transport.type === 'virtual'
-        ? {
-            ...d,
-            transport: {
-              ...d.transport,
-              dir: d.transport.dir ? abs(d.transport.dir) : join(dataDir, 'prints', d.id),
-            },
-          }
-        : d,
-    ),
+    devices: parsed.data.devices.map((d) => {
+      if (d.transport.type !== 'virtual') return d;
+      if (d.kind === 'barcodeReader') {
+        const inbox = d.transport.inbox
+          ? abs(d.transport.inbox)
+          : join(dataDir, 'virtual-scans', `${d.id}.txt`);
+        return { ...d, transport: { ...d.transport, inbox } };
+      }
+      return {
+        ...d,
+        transport: {
+          ...d.transport,
+          dir: d.transport.dir ? abs(d.transport.dir) : join(dataDir, 'prints', d.id),
+        },
+      };
+    }),
   };
 }
 

@@ -3,8 +3,13 @@ import type { DeviceInfo } from '@bunko/protocols';
 import type { Logger } from 'pino';
 import type { DeviceConfig } from './config.ts';
 import { EscPosTcpPrinter } from './drivers/escpos-tcp-printer.ts';
+import { HidPosScanner } from './drivers/hid-pos-scanner.ts';
+import type { ScannerSource, ScanRead } from './drivers/scanner-types.ts';
+import { SerialScanner } from './drivers/serial-scanner.ts';
 import type { PrinterDriver, PrintJob, PrintResult } from './drivers/types.ts';
 import { VirtualPrinter } from './drivers/virtual-printer.ts';
+import { VirtualScanner } from './drivers/virtual-scanner.ts';
+import { ScannerRunner } from './scanner-runner.ts';
 
 type Status = Pick<DeviceInfo, 'status' | 'detail'>;
 
@@ -12,21 +17,50 @@ function createPrinterDriver(device: DeviceConfig, profile: DeviceProfile): Prin
   if (!isPrinterProfile(profile)) return undefined;
   const t = device.transport;
   if (t.type === 'virtual') return new VirtualPrinter(t.dir!, profile.printer.columns);
-  return new EscPosTcpPrinter({ host: t.host, port: t.port, timeoutMs: t.timeoutMs }, profile.printer);
+  if (t.type === 'tcp9100')
+    return new EscPosTcpPrinter({ host: t.host, port: t.port, timeoutMs: t.timeoutMs }, profile.printer);
+  return undefined; // refused by parseAgentConfig
 }
+
+function createScannerSource(device: DeviceConfig, log: Logger): ScannerSource | undefined {
+  if (device.kind !== 'barcodeReader') return undefined;
+  const t = device.transport;
+  if (t.type === 'serial') return new SerialScanner(t, log);
+  if (t.type === 'hidPos') return new HidPosScanner(t);
+  if (t.type === 'virtual' && t.inbox) return new VirtualScanner(t.inbox);
+  return undefined;
+}
+
+/** What devices tell the agent: a reader read a barcode; a status changed (re-announce the info). */
+export type DeviceHooks = {
+  onScan?: (deviceId: string, read: ScanRead) => void;
+  onStatusChange?: () => void;
+};
 
 /** One configured device: its profile, its driver (printers only) and its last known status. */
 export class Device {
   private status: Status = { status: 'offline' };
   private queue: Promise<unknown> = Promise.resolve();
   readonly driver: PrinterDriver | undefined;
+  readonly scanner: ScannerRunner | undefined;
 
   constructor(
     readonly config: DeviceConfig,
     readonly profile: DeviceProfile,
     private readonly log: Logger,
+    hooks: DeviceHooks = {},
   ) {
     this.driver = createPrinterDriver(config, profile);
+    const source = createScannerSource(config, log);
+    this.scanner = source
+      ? new ScannerRunner(source, {
+          log,
+          onScan: (read) => hooks.onScan?.(config.id, read),
+          onStatus: (next) => {
+            if (this.setStatus(next)) hooks.onStatusChange?.();
+          },
+        })
+      : undefined;
   }
 
   get id(): string {
@@ -51,6 +85,10 @@ export class Device {
 
   /** A failing driver marks its device as errored; it never takes the agent down. */
   async start(): Promise<void> {
+    if (this.scanner) {
+      await this.scanner.start(); // reports its own status and retries; never throws
+      return;
+    }
     try {
       await this.driver?.start();
       this.setStatus({ status: 'ok' });
@@ -61,6 +99,7 @@ export class Device {
   }
 
   async stop(): Promise<void> {
+    await this.scanner?.stop();
     await this.queue.catch(() => {});
     await this.driver
       ?.stop()
@@ -84,13 +123,14 @@ export function createDevices(
   configs: readonly DeviceConfig[],
   logger: Logger,
   lookup: (id: string) => DeviceProfile | undefined = getProfile,
+  hooks: DeviceHooks = {},
 ): Map<string, Device> {
   const out = new Map<string, Device>();
   for (const c of configs) {
     const profile = lookup(c.profile);
     // loadAgentConfig has already checked this; a config built in code might not have been.
     if (!profile) throw new Error(`device ${c.id}: unknown profile "${c.profile}"`);
-    out.set(c.id, new Device(c, profile, logger.child({ ns: 'device', device: c.id })));
+    out.set(c.id, new Device(c, profile, logger.child({ ns: 'device', device: c.id }), hooks));
   }
   return out;
 }

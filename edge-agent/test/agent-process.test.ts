@@ -56,6 +56,7 @@ describe('the agent process (edge-agent/src/main.ts)', { timeout: 120_000 }, () 
     expect(config.devices.map((d) => [d.id, d.kind, d.profile])).toEqual([
       ['receipt-1', 'receiptPrinter', 'epson-tm-t88vi'],
       ['label-1', 'labelPrinter', 'epson-tm-l90'],
+      ['scanner-1', 'barcodeReader', 'virtual-reader'],
     ]);
 
     const first = spawnAgent(file);

@@ -86,6 +86,63 @@ describe('agent config file', () => {
     ]);
   });
 
+  it('takes barcode readers on serial, HID POS and virtual transports, with defaults', () => {
+    const c: { devices: unknown[] } = good();
+    c.devices.push(
+      {
+        id: 'scan-1',
+        kind: 'barcodeReader',
+        profile: 'generic-serial-nw7-reader',
+        transport: { type: 'serial', path: '/dev/ttyACM0' },
+      },
+      {
+        id: 'scan-2',
+        kind: 'barcodeReader',
+        profile: 'generic-hid-pos-reader',
+        transport: { type: 'hidPos', vendorId: 0x0c2e },
+      },
+      { id: 'scan-3', kind: 'barcodeReader', profile: 'virtual-reader', transport: { type: 'virtual' } },
+    );
+    const config = loadAgentConfig(write('readers.json', c));
+    const byId = new Map(config.devices.map((d) => [d.id, d.transport]));
+    expect(byId.get('scan-1')).toEqual({
+      type: 'serial',
+      path: '/dev/ttyACM0',
+      baudRate: 9600,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      suffix: 'cr',
+    });
+    expect(byId.get('scan-2')).toEqual({ type: 'hidPos', vendorId: 0x0c2e });
+    expect(byId.get('scan-3')).toEqual({
+      type: 'virtual',
+      inbox: join(config.dataDir, 'virtual-scans', 'scan-3.txt'),
+    });
+  });
+
+  it('refuses a transport the agent has no driver for, for that kind of device', () => {
+    const c: { devices: unknown[] } = good();
+    c.devices.push(
+      {
+        id: 'scan-1',
+        kind: 'barcodeReader',
+        profile: 'generic-serial-nw7-reader',
+        transport: { type: 'tcp9100', host: 'x' },
+      },
+      {
+        id: 'p-1',
+        kind: 'receiptPrinter',
+        profile: 'epson-tm-t88vi',
+        transport: { type: 'serial', path: '/dev/ttyS0' },
+      },
+    );
+    expect(errorOf(() => loadAgentConfig(write('transports.json', c))).issues.map((i) => i.path)).toEqual([
+      `devices[${c.devices.length - 2}].transport.type`,
+      `devices[${c.devices.length - 1}].transport.type`,
+    ]);
+  });
+
   it('says when the file is missing or not JSON', () => {
     expect(() => loadAgentConfig(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read \(ENOENT\)/);
     expect(() => loadAgentConfig(write('broken.json', '{'))).toThrow(/broken\.json: not valid JSON/);

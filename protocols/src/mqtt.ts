@@ -107,3 +107,31 @@ export const AgentResponse = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 export type AgentResponse = z.infer<typeof AgentResponse>;
+
+/** What a reader reported it read, where it says (AIM identifier, serial reader settings). */
+export const ScanSymbology = z.enum(['nw7', 'jan13', 'jan8', 'code39', 'code128', 'itf', 'qr', 'other']);
+export type ScanSymbology = z.infer<typeof ScanSymbology>;
+
+/**
+ * agent → core on the agent's `event` topic: one barcode read by one of its readers. Sent at least
+ * once: `seq` grows per agent (also across agent restarts), so the core drops a redelivered copy.
+ * `data` is the reader's text as sent (NW-7 start/stop and check digit included when the reader
+ * sends them); the core reads it through the library's NW-7 settings like a typed scan.
+ */
+export const ScanEvent = z.object({
+  type: z.literal('scan'),
+  deviceId: DeviceInfo.shape.id,
+  data: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((s) => [...s].every((ch) => ch >= ' ' && ch !== '\x7f'), 'control characters are not scan data'),
+  symbology: ScanSymbology.optional(),
+  at: z.iso.datetime({ offset: true }),
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
+export type ScanEvent = z.infer<typeof ScanEvent>;
+
+/** Everything an agent may publish on its `event` topic (docking and printer status to come). */
+export const AgentEvent = z.discriminatedUnion('type', [ScanEvent]);
+export type AgentEvent = z.infer<typeof AgentEvent>;

@@ -11,7 +11,8 @@ export const DEMO_AGENT = { code: 'demo-counter', nameJa: 'カウンター端末
 /**
  * The demo library's edge agent: registered once, with a fresh secret at every start (a secret is
  * shown only once, and the demo has nowhere else to keep it), and a config file with a virtual
- * receipt printer and a virtual label printer writing into `<dataDir>/demo-prints`.
+ * receipt printer and a virtual label printer writing into `<dataDir>/demo-prints`, and a virtual
+ * barcode reader that reads the lines appended to `<dataDir>/demo-scans.txt`.
  * Returns the config file's path, for `edge-agent/src/main.ts --config`.
  */
 export async function ensureDemoAgentConfig(
@@ -56,6 +57,13 @@ export async function ensureDemoAgentConfig(
         kind: 'labelPrinter',
         profile: 'epson-tm-l90',
         transport: { type: 'virtual', dir: join(prints, 'labels') },
+      },
+      {
+        // each line appended to demo-scans.txt is a scan: pair it with 「スキャナー接続」 on the counter
+        id: 'scanner-1',
+        kind: 'barcodeReader',
+        profile: 'virtual-reader',
+        transport: { type: 'virtual', inbox: join(dataDir, 'demo-scans.txt') },
       },
     ],
   };

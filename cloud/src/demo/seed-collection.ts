@@ -14,6 +14,8 @@ import {
   tenants,
 } from '../db/schema/index.ts';
 import { addDays, type Day, todayInTokyo } from '../domain/calendar/dates.ts';
+import { flushSearchIndex } from '../domain/catalog/reindex-search.ts';
+import { bibSearchGrams } from '../domain/catalog/search-text.ts';
 import { locationChain } from '../domain/circulation/circulation-context.ts';
 import { dueDateAt } from '../domain/circulation/due-date.ts';
 import {
@@ -130,11 +132,13 @@ export async function seedDemoCollection(db: Db, tenantId: string, opts: DemoCol
             seriesTitle: b.seriesTitle,
             volume: b.volume,
             sourceIds: { isbn: b.isbn },
+            searchGrams: bibSearchGrams(b),
           })),
         )
         .returning({ id: bibRecords.id });
       bibIds.push(...rows.map((x) => x.id));
     });
+    await flushSearchIndex(tx);
 
     let itemNo = 0;
     const itemRows = generated.flatMap((b, i) =>

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { ResolvedSession } from '../domain/auth/sessions.ts';
 import type { Ctx } from '../domain/context.ts';
+import type { ScanHub } from '../domain/scans/scan-hub.ts';
 
 /** Everything the app needs from outside, passed in (never read from globals). */
 export type AppDeps = {
@@ -13,6 +14,8 @@ export type AppDeps = {
   now?: () => Date;
   /** the MQTT side; absent in tests that do not exercise devices */
   agents?: AgentBridge;
+  /** scanner pairings and scan delivery to browser sessions (with the MQTT side) */
+  scans?: ScanHub;
   /** folder with the built web UI, when it should be served */
   webRoot?: string;
   isReady?: () => boolean;

@@ -15,7 +15,8 @@ import type { Database } from '../../../cloud/src/db/client.ts';
 import { agents, devices } from '../../../cloud/src/db/schema/index.ts';
 import type { Ctx } from '../../../cloud/src/domain/context.ts';
 import { registerAgent } from '../../../cloud/src/domain/devices/agents.ts';
-import { makeTenant, silentLogger } from '../../../cloud/test/support/test-app.ts';
+import { ScanHub } from '../../../cloud/src/domain/scans/scan-hub.ts';
+import { makeTenant, silentLogger, testApp } from '../../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../../cloud/test/support/test-db.ts';
 import { type AgentConfig, parseAgentConfig } from '../../src/config.ts';
 
@@ -52,20 +53,26 @@ export async function startCore(tenantCode: string) {
     logger: silentLogger,
   });
   const url = `mqtt://127.0.0.1:${broker.port}`;
+  const scans = new ScanHub({ db: database.db, logger: silentLogger });
   const bridge = new AgentBridge({
     url,
     username: CORE_MQTT_USER,
     password: CORE_PASSWORD,
     db: database.db,
     logger: silentLogger,
+    events: scans,
   });
   await bridge.start();
+  /** the core's HTTP app wired to this bridge and hub, for `app.request()` */
+  const app = testApp(database, { agents: bridge, scans });
   const scratch: string[] = [];
 
   return {
     database,
     broker,
     bridge,
+    scans,
+    app,
     tenantId,
     url,
     /** a new agent registered through the core's own verb: its id and one-time secret */

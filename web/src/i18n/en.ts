@@ -175,6 +175,23 @@ export const en: Record<MessageKey, string> = {
   'counter.receipt': 'Receipt print preview',
   'counter.closePreview': 'Close preview',
 
+  'scanner.connect': 'Connect scanner',
+  'scanner.title': 'Connect a barcode reader',
+  'scanner.instructions': 'Scan the barcode below with the reader at this desk.',
+  'scanner.barcodeLabel': 'Scanner pairing barcode {code}',
+  'scanner.expires': 'Valid until {time}.',
+  'scanner.expired': 'The code has expired. Press “New code”.',
+  'scanner.newCode': 'New code',
+  'scanner.close': 'Close',
+  'scanner.pairedBadge': 'Scanner connected',
+  'scanner.paired': '{agent} ({device})',
+  'scanner.unpair': 'Disconnect',
+  'scanner.note':
+    'The connection lasts for this login only. After logging out or a server restart, connect again. Keyboard-type readers need no connection.',
+  'scanner.pairedElsewhere': 'Another screen connected to this scanner, so it no longer feeds this one.',
+  'scanner.wedge':
+    'This is a scanner pairing barcode. It arrived as keyboard input, so this reader needs no connection.',
+
   'error.network': 'Cannot reach the server; please check the network.',
   'error.requestId': 'Request ID',
 };

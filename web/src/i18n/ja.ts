@@ -174,6 +174,23 @@ export const ja = {
   'counter.receipt': 'レシートの印刷プレビュー',
   'counter.closePreview': 'プレビューを閉じる',
 
+  'scanner.connect': 'スキャナー接続',
+  'scanner.title': 'バーコードリーダーの接続',
+  'scanner.instructions': 'この机のバーコードリーダーで、下のバーコードを読み取ってください。',
+  'scanner.barcodeLabel': 'スキャナー接続用バーコード {code}',
+  'scanner.expires': '{time} まで有効です。',
+  'scanner.expired': 'コードの有効期限が切れました。「新しいコード」を押してください。',
+  'scanner.newCode': '新しいコード',
+  'scanner.close': '閉じる',
+  'scanner.pairedBadge': 'スキャナー接続中',
+  'scanner.paired': '{agent}({device})',
+  'scanner.unpair': '接続解除',
+  'scanner.note':
+    '接続はこのログイン中だけ有効です。ログアウトやサーバーの再起動の後は、もう一度接続してください。キーボード入力型のリーダーは接続不要です。',
+  'scanner.pairedElsewhere': '別の画面がこのスキャナーに接続したため、この画面との接続は解除されました。',
+  'scanner.wedge':
+    'これはスキャナー接続用のバーコードです。この読み取りはキーボード入力として届いたため、接続は不要です。',
+
   'error.network': 'サーバーに接続できません。ネットワークを確認してください。',
   'error.requestId': '問い合わせ番号',
 } as const satisfies Record<string, string>;

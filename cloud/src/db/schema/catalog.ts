@@ -72,7 +72,11 @@ export const bibRecords = pgTable(
     // A MARC import matches on these; unique, so two imports at once cannot make two records of one.
     uniqueIndex('bib_records_tenant_trc').on(t.tenantId, t.trcNumber).where(sql`trc_number is not null`),
     uniqueIndex('bib_records_tenant_jp').on(t.tenantId, t.jpNumber).where(sql`jp_number is not null`),
-    index('bib_records_grams').using('gin', t.searchGrams),
+    // no pending list: searches right after a bulk load (demo, MARC import) use the index at once,
+    // which matters on PGlite, where no autovacuum cleans the pending list
+    index('bib_records_grams').using('gin', t.searchGrams).with({ fastupdate: false }),
+    // MARC import matches records by any source's id: source_ids @> {"org": "id"}
+    index('bib_records_source_ids').using('gin', sql`${t.sourceIds} jsonb_path_ops`),
   ],
 );
 

@@ -4,6 +4,8 @@ import { type Ctx, inTx, requirePermission } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { recordOperation } from '../oplog/record.ts';
 import { getBib } from './get-bib.ts';
+import { refreshBibSearch } from './reindex-search.ts';
+import { bibSearchGrams } from './search-text.ts';
 
 export type BibInput = {
   title: string;
@@ -20,7 +22,7 @@ export async function createBib(ctx: Ctx, input: BibInput) {
   const id = await inTx(ctx, async (tx) => {
     const [row] = await tx
       .insert(bibRecords)
-      .values({ ...input, tenantId: ctx.tenantId })
+      .values({ ...input, tenantId: ctx.tenantId, searchGrams: bibSearchGrams(input) })
       .returning({ id: bibRecords.id });
     await recordOperation(tx, ctx, { action: 'bib.create', targetType: 'bib', targetId: row!.id });
     return row!.id;
@@ -38,6 +40,7 @@ export async function updateBib(ctx: Ctx, id: string, patch: Partial<BibInput>) 
       .where(and(eq(bibRecords.tenantId, ctx.tenantId), eq(bibRecords.id, id)))
       .returning({ id: bibRecords.id });
     if (changed.length === 0) throw new AppError('notFound');
+    await refreshBibSearch(tx, ctx.tenantId, [id]);
     await recordOperation(tx, ctx, {
       action: 'bib.update',
       targetType: 'bib',

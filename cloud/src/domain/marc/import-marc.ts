@@ -110,6 +110,39 @@ export async function importMarc(ctx: Ctx, input: ImportInput): Promise<ImportRe
   };
 
   const records = input.format === 'marcxml' ? readMarcXml(input.source) : readIso2709(input.source);
+  // Records go to the database in batches: one transaction per batch, one savepoint per record,
+  // so a record that fails rolls back alone (never half-applied) without a commit per record.
+  type Pending = { position: number; offset: number; bib: BibFields };
+  let batch: Pending[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const todo = batch;
+    batch = [];
+    const outcomes: (
+      | { ok: 'created' | 'updated' | 'unchanged' }
+      | { position: number; offset: number; reason: string }
+    )[] = [];
+    await inTx(ctx, async (tx) => {
+      for (const p of todo) {
+        try {
+          const outcome = await tx.transaction((sp) =>
+            applyBib(sp as unknown as Tx, ctx, p.bib, { position: p.position, mapping: mappingName }),
+          );
+          outcomes.push({ ok: outcome });
+        } catch (e) {
+          const reason =
+            e instanceof AmbiguousMatch
+              ? e.message
+              : `could not be saved: ${(e as Error).message.split('\n')[0]}`;
+          outcomes.push({ position: p.position, offset: p.offset, reason });
+        }
+      }
+    });
+    for (const o of outcomes) {
+      if ('ok' in o) report[o.ok]++;
+      else reject(o.position, o.offset, o.reason);
+    }
+  };
   for await (const r of records) {
     report.processed++;
     if (!r.ok) reject(r.position, r.offset, r.error.reason);
@@ -118,18 +151,17 @@ export async function importMarc(ctx: Ctx, input: ImportInput): Promise<ImportRe
       try {
         const { bib, warnings } = mapToBib(r.record, mapping);
         for (const message of warnings) report.warnings.push({ position: r.position, message });
-        const outcome = await inTx(ctx, (tx) =>
-          applyBib(tx, ctx, bib, { position: r.position, mapping: mappingName }),
-        );
-        report[outcome]++;
+        batch.push({ position: r.position, offset: r.offset, bib });
       } catch (e) {
-        if (e instanceof MappingRejection || e instanceof AmbiguousMatch)
-          reject(r.position, r.offset, e.message);
-        else reject(r.position, r.offset, `could not be saved: ${(e as Error).message}`);
+        if (e instanceof MappingRejection) reject(r.position, r.offset, e.message);
+        else throw e;
       }
     }
+    if (batch.length >= IMPORT_BATCH) await flush();
     if (report.processed % every === 0) progress();
   }
+  await flush();
+  report.rejections.sort((a, b) => a.position - b.position);
   progress();
   await inTx(ctx, (tx) =>
     recordOperation(tx, ctx, {
@@ -150,6 +182,9 @@ export async function importMarc(ctx: Ctx, input: ImportInput): Promise<ImportRe
 
 class AmbiguousMatch extends Error {}
 
+/** Records per transaction: large enough to amortise commits, small enough to keep locks short. */
+const IMPORT_BATCH = 200;
+
 async function findExisting(tx: Tx, tenantId: string, bib: BibFields) {
   const mine = eq(bibRecords.tenantId, tenantId);
   const by = async (cond: ReturnType<typeof eq>) =>
@@ -169,7 +204,7 @@ async function findExisting(tx: Tx, tenantId: string, bib: BibFields) {
       const [row] = await by(eq(bibRecords.id, id));
       if (row) return row;
     }
-    const rows = await by(sql`${bibRecords.sourceIds} ->> ${org} = ${id}`);
+    const rows = await by(sql`${bibRecords.sourceIds} @> ${JSON.stringify({ [org]: id })}::jsonb`);
     if (rows.length === 1) return rows[0]!;
   }
   if (bib.isbn) {

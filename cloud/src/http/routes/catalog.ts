@@ -20,10 +20,26 @@ const BibSummary = z
     pubYear: z.number().nullable(),
     isbn: z.string().nullable(),
     ndc: z.string().nullable(),
+    seriesTitle: z.string().nullable(),
+    volume: z.string().nullable(),
+    materialType: z.string().nullable(),
     itemCount: z.number(),
     availableCount: z.number(),
+    onLoanCount: z.number(),
+    holdCount: z.number(),
+    availability: z.enum(['available', 'onLoan', 'none']),
   })
   .openapi('BibSummary');
+const Facet = z.object({ value: z.string(), label: z.string(), count: z.number() });
+const Facets = z
+  .object({
+    materialType: z.array(Facet),
+    location: z.array(Facet),
+    availability: z.array(Facet),
+    decade: z.array(Facet),
+    ndc: z.array(Facet),
+  })
+  .openapi('SearchFacets');
 const Copy = z.object({
   id: z.string(),
   barcode: z.string(),
@@ -76,13 +92,27 @@ const searchRoute = route('catalog.read', {
   summary: '書誌検索 / search bibliographic records',
   request: {
     query: z.object({
-      q: z.string().max(200).default(''),
+      q: z.string().max(200).default('').openapi({
+        description:
+          'words (AND), OR, -word / NOT, "phrase", title: author: publisher: subject: isbn: ndc: year:2010-2020, word* (前方一致), title:=… (完全一致)',
+      }),
       limit: z.coerce.number().int().min(1).max(100).default(20),
       offset: z.coerce.number().int().min(0).max(100_000).default(0),
+      sort: z.enum(['relevance', 'newest', 'reading']).default('relevance'),
+      materialType: z.string().max(40).optional(),
+      location: z.string().max(40).optional(),
+      availability: z.enum(['available', 'onLoan', 'none']).optional(),
+      facets: z
+        .enum(['true', 'false'])
+        .default('true')
+        .transform((v) => v === 'true'),
     }),
   },
   responses: {
-    200: json(z.object({ total: z.number(), items: z.array(BibSummary) }), 'Matching records'),
+    200: json(
+      z.object({ total: z.number(), items: z.array(BibSummary), facets: Facets.nullable() }),
+      'Matching records',
+    ),
     ...standardErrors,
   },
 });

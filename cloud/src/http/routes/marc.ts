@@ -96,5 +96,17 @@ export const marcRoutes = () =>
         `attachment; filename="catalogue.${format === 'marcxml' ? 'xml' : 'mrc'}"`,
       );
       c.header('x-bunko-records', String(records));
-      return c.body(ReadableStream.from(chunks) as ReadableStream<Uint8Array>, 200);
+      // stream the file as it is written: a large catalogue never sits in memory whole
+      const it = (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = await it.next();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        },
+        async cancel() {
+          await it.return?.();
+        },
+      });
+      return c.body(body, 200);
     });

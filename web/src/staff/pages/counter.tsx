@@ -6,7 +6,9 @@ import { type MessageKey, pick, t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
 import { PrintPreview } from '../components/print-preview.tsx';
 import { problemText } from '../components/problem-alert.tsx';
+import { ScannerControl } from '../components/scanner-control.tsx';
 import { errorBeep, holdBeep, routeBeep } from '../counter/beep.ts';
+import { createScannerLink } from '../counter/scanner-link.ts';
 import { addDays, cleanScan, dayText, eraText, newIdempotencyKey, todayInTokyo } from '../counter/util.ts';
 import { can, me } from '../session.ts';
 
@@ -54,6 +56,8 @@ type Refusal = {
 type Banner = { kind: 'hold' | 'route'; text: string; detail?: string };
 
 const LOCATION_KEY = 'bunko.counterLocation';
+/** the core's scanner pairing code, as a keyboard-wedge reader would type it */
+const PAIRING_CODE = /^[A-D]?\$[0-9]{10}[A-D]?$/i;
 
 function storedLocation(): string {
   try {
@@ -301,11 +305,18 @@ export function Counter() {
   const scanLabel = (): MessageKey =>
     mode() === 'return' ? 'counter.scan.return' : patron() ? 'counter.scan.item' : 'counter.scan.card';
 
-  const onScan: JSX.EventHandler<HTMLFormElement, SubmitEvent> = (e) => {
-    e.preventDefault();
-    const code = cleanScan(input?.value ?? '');
-    if (input) input.value = '';
+  /**
+   * Every scan takes this one path: typed by a keyboard-wedge reader into the field, or read by the
+   * desk's HID-POS/serial reader and delivered by the core to this paired screen.
+   */
+  const acceptScan = (raw: string) => {
+    const code = cleanScan(raw);
     if (!code) return;
+    if (PAIRING_CODE.test(code)) {
+      // a wedge reader typed the pairing barcode: it needs no pairing, and it is no card or item
+      refuse({ messageKey: 'scanner.wedge' });
+      return;
+    }
     if (!locationId()) {
       refuse({ messageKey: 'counter.noLocation' });
       return;
@@ -316,6 +327,18 @@ export function Counter() {
     // decided when its turn comes: scans right after a card wait for the patron, then lend
     else enqueue(() => (patron() ? checkout(code, v) : lookUpPatron(code, v)));
   };
+
+  const onScan: JSX.EventHandler<HTMLFormElement, SubmitEvent> = (e) => {
+    e.preventDefault();
+    const raw = input?.value ?? '';
+    if (input) input.value = '';
+    acceptScan(raw);
+  };
+
+  // scans from a paired reader are ignored while the override dialog asks its question
+  const scanner = createScannerLink((data) => {
+    if (!dialog?.open) acceptScan(data);
+  });
 
   const switchMode = (m: Mode) => {
     if (m === 'checkout' ? !mayCheckout() : !mayReturn()) return;
@@ -482,6 +505,7 @@ export function Counter() {
             {t('counter.locationHint')}
           </p>
         </div>
+        <ScannerControl link={scanner} onDone={focusScan} />
       </div>
 
       <form class="scan-form" onSubmit={onScan}>
