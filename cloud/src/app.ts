@@ -19,12 +19,13 @@ import { groupLoanRoutes } from './http/routes/group-loans.ts';
 import { holdRoutes } from './http/routes/holds.ts';
 import { marcRoutes } from './http/routes/marc.ts';
 import { metaRoutes } from './http/routes/meta.ts';
+import { myLibraryRoutes } from './http/routes/my-library.ts';
 import { noticeRoutes } from './http/routes/notices.ts';
 import { patronRoutes } from './http/routes/patrons.ts';
 import { ruleRoutes } from './http/routes/rules.ts';
 import { scanRoutes } from './http/routes/scans.ts';
 import { openSearchRoutes } from './http/routes/sru.ts';
-import { sessionMiddleware } from './http/session.ts';
+import { patronCookieName, sessionCookieName, sessionMiddleware } from './http/session.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -36,6 +37,7 @@ export function createApi(deps: AppDeps) {
     .route('/', catalogRoutes())
     .route('/', marcRoutes())
     .route('/', patronRoutes())
+    .route('/', myLibraryRoutes(deps))
     .route('/', adminRoutes())
     .route('/', deviceRoutes(deps))
     .route('/', ruleRoutes())
@@ -122,7 +124,12 @@ export function createApp(deps: AppDeps) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',
     in: 'cookie',
-    name: deps.config.secure ? '__Host-bunko_session' : 'bunko_session',
+    name: sessionCookieName(deps.config),
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'patronSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: patronCookieName(deps.config),
   });
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -2,19 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { PERMISSIONS, type Permission } from '@bunko/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import { addStaffWith, allExcept, call, login, makeTenant, testApp } from './support/test-app.ts';
+import { patronCards, patronCategories, patrons } from '../src/db/schema/index.ts';
+import { hashPassword } from '../src/domain/auth/passwords.ts';
+import { addStaffWith, allExcept, call, login, makeTenant, PASSWORD, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 type Operation = { operationId: string; 'x-permission'?: string; method: string; path: string };
 
 /** The routes anyone may call without a session. Adding one here is a security decision. */
-const PUBLIC_OPERATIONS = new Set(['staffLogin', 'getPublicConfig']);
+const PUBLIC_OPERATIONS = new Set(['staffLogin', 'getPublicConfig', 'patronLogin']);
 
 let database: Database;
 let app: ReturnType<typeof testApp>;
 let operations: Operation[];
 const cookieWithout = new Map<Permission, string>();
 const cookieWithOnly = new Map<Permission, string>();
+/** a staff session holding every permission, and a My Library (patron) session */
+let staffCookie: string;
+let patronCookie: string;
 
 beforeAll(async () => {
   database = await freshDatabase();
@@ -33,6 +38,32 @@ beforeAll(async () => {
     cookieWithout.set(p, await login(app, 'walk', `without-${safe}`));
     cookieWithOnly.set(p, await login(app, 'walk', `only-${safe}`));
   }
+  staffCookie = await login(app, 'walk', 'admin');
+  const [category] = await database.db
+    .insert(patronCategories)
+    .values({ tenantId: tenant.id, code: 'general', nameJa: '一般', nameEn: 'Adult' })
+    .returning();
+  const [patron] = await database.db
+    .insert(patrons)
+    .values({
+      tenantId: tenant.id,
+      categoryId: category!.id,
+      name: '利用者',
+      nameReading: 'リヨウシャ',
+      expiresOn: '2099-12-31',
+      passwordHash: await hashPassword(PASSWORD),
+    })
+    .returning();
+  await database.db
+    .insert(patronCards)
+    .values({ tenantId: tenant.id, patronId: patron!.id, barcode: '29990001' });
+  const res = await call(app, null, 'POST', '/api/my/login', {
+    tenant: 'walk',
+    cardNumber: '29990001',
+    password: PASSWORD,
+  });
+  expect(res.status).toBe(200);
+  patronCookie = res.headers.get('set-cookie')!.split(';')[0]!;
 });
 
 afterAll(async () => {
@@ -61,7 +92,7 @@ describe('every route declares its permission and enforces it', () => {
       expect(op.operationId, `${op.method} ${op.path}`).toMatch(/^[a-z][a-zA-Z0-9]+$/);
       const declared = op['x-permission'];
       expect(declared, `${op.operationId} declares no permission`).toBeDefined();
-      expect(['public', 'session', ...PERMISSIONS]).toContain(declared);
+      expect(['public', 'session', 'patron', ...PERMISSIONS]).toContain(declared);
       if (declared === 'public')
         expect(PUBLIC_OPERATIONS.has(op.operationId), `${op.operationId} is public`).toBe(true);
     }
@@ -98,6 +129,36 @@ describe('every route declares its permission and enforces it', () => {
       const res = await request(op, cookieWithOnly.get(perm)!);
       // Past the gate the request may be invalid or point at nothing, but it is never refused for access.
       expect([401, 403], `${op.operationId} with ${perm}`).not.toContain(res.status);
+    }
+  });
+
+  it('refuses every patron (My Library) route to a staff session holding every permission (401)', async () => {
+    const patronOps = operations.filter((o) => o['x-permission'] === 'patron');
+    expect(patronOps.map((o) => o.operationId)).toEqual(
+      expect.arrayContaining(['myLoans', 'myHolds', 'renewMyLoan', 'placeMyHold', 'cancelMyHold']),
+    );
+    for (const op of patronOps) {
+      const res = await request(op, staffCookie);
+      expect(res.status, `${op.operationId} with a staff session`).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe('unauthenticated');
+    }
+  });
+
+  it('refuses every staff route to a patron session (401)', async () => {
+    for (const op of operations.filter((o) => !['public', 'patron'].includes(o['x-permission'] ?? ''))) {
+      const res = await request(op, patronCookie);
+      expect(res.status, `${op.operationId} with a patron session`).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe('unauthenticated');
+    }
+  });
+
+  it('lets a patron session past the gate of every patron route (logout last)', async () => {
+    const patronOps = operations
+      .filter((o) => o['x-permission'] === 'patron')
+      .sort((a, b) => Number(a.operationId === 'patronLogout') - Number(b.operationId === 'patronLogout'));
+    for (const op of patronOps) {
+      const res = await request(op, patronCookie);
+      expect([401, 403], `${op.operationId} with a patron session`).not.toContain(res.status);
     }
   });
 });

@@ -26,6 +26,21 @@ export const ERRORS = {
     ja: '試行回数が多すぎます。しばらくしてからお試しください',
     en: 'Too many attempts; please wait and try again',
   },
+  accountLocked: {
+    status: 423,
+    ja: 'パスワードの誤りが続いたため、しばらくログインできません。時間をおいてお試しください',
+    en: 'Too many wrong passwords: login is locked for a while; please try again later',
+  },
+  passwordChangeRequired: {
+    status: 403,
+    ja: '仮パスワードです。パスワードを変更してください',
+    en: 'This is a temporary password; please change your password first',
+  },
+  passwordRejected: {
+    status: 400,
+    ja: 'このパスワードは使えません(8文字以上で、カード番号や生年月日は使えません)',
+    en: 'This password cannot be used (at least 8 characters, not the card number or birth date)',
+  },
   cardNotFound: { status: 404, ja: '利用者カードが見つかりません', en: 'No such library card' },
   cardNotActive: {
     status: 409,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * Every permission a staff route can require. Roles are sets of these; a route names exactly one.
- * 'public' and 'session' are not grantable: they mark routes open to anyone / to any logged-in staff.
+ * 'public', 'session' and 'patron' are not grantable: they mark routes open to anyone / to any
+ * logged-in staff / to a patron logged in to My Library (and to no staff session).
  */
 export const PERMISSIONS = [
   'catalog.read',
@@ -31,8 +32,8 @@ export const PERMISSIONS = [
 export const Permission = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof Permission>;
 
-/** What a route declares: a grantable permission, or one of the two open levels. */
-export type RouteAccess = Permission | 'public' | 'session';
+/** What a route declares: a grantable permission, or one of the three open levels. */
+export type RouteAccess = Permission | 'public' | 'session' | 'patron';
 
 /** The built-in roles a new tenant starts with (staff admins may add their own). */
 export const BUILTIN_ROLES: Record<string, { nameJa: string; nameEn: string; permissions: Permission[] }> = {

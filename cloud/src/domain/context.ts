@@ -10,11 +10,22 @@ export type StaffPrincipal = {
   sessionId: string;
 };
 
+/** A patron logged in to My Library, acting for themself only. */
+export type PatronPrincipal = {
+  id: string;
+  cardId: string;
+  sessionId: string;
+  /** a staff-issued temporary password: only the password change is allowed */
+  mustChangePassword: boolean;
+};
+
 /** What every domain verb receives: the tenant it acts for and who is acting. Never HTTP or MQTT. */
 export type Ctx = {
   db: Db;
   tenantId: string;
   staff: StaffPrincipal | null;
+  /** set only on My Library routes ('patron' access), where staff is always null */
+  patron?: PatronPrincipal | null;
   workstation: string | null;
   requestId: string;
   now: () => Date;

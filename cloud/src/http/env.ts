@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { ResolvedSession } from '../domain/auth/sessions.ts';
 import type { Ctx } from '../domain/context.ts';
+import type { ResolvedPatronSession } from '../domain/patron-auth/sessions.ts';
 import type { ScanHub } from '../domain/scans/scan-hub.ts';
 
 /** Everything the app needs from outside, passed in (never read from globals). */
@@ -34,6 +35,7 @@ export type AppEnv = {
     requestId: string;
     log: Logger;
     session: ResolvedSession | null;
+    patronSession: ResolvedPatronSession | null;
     ctx: Ctx;
   };
 };

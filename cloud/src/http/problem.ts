@@ -10,7 +10,7 @@ import type { AppEnv } from './env.ts';
 export function problemBody(
   code: ErrorCode,
   requestId: string,
-  extra: { detail?: string; issues?: Problem['issues'] } = {},
+  extra: { detail?: string; issues?: Problem['issues']; patron?: boolean } = {},
 ): Problem {
   const e = ERRORS[code];
   return {
@@ -21,14 +21,18 @@ export function problemBody(
     messageJa: e.ja,
     messageEn: e.en,
     requestId,
-    ...(OVERRIDABLE.has(code) ? { overridable: true } : {}),
+    // staff may override; a patron (My Library) cannot, so is not told so
+    ...(OVERRIDABLE.has(code) && !extra.patron ? { overridable: true } : {}),
     ...(extra.detail ? { detail: extra.detail } : {}),
     ...(extra.issues ? { issues: extra.issues } : {}),
   };
 }
 
 export function problem(c: Context<AppEnv>, code: ErrorCode, extra: Parameters<typeof problemBody>[2] = {}) {
-  const body = problemBody(code, c.get('requestId') ?? 'unknown', extra);
+  const body = problemBody(code, c.get('requestId') ?? 'unknown', {
+    ...extra,
+    patron: extra.patron ?? Boolean(c.get('ctx')?.patron),
+  });
   return c.json(body, body.status as ContentfulStatusCode, { 'content-type': 'application/problem+json' });
 }
 

@@ -28,7 +28,7 @@ export function route<const R extends Declared>(access: RouteAccess, config: R) 
     ...config,
     middleware: [requireAccess(access)] as const,
     'x-permission': access,
-    security: access === 'public' ? [] : [{ session: [] }],
+    security: access === 'public' ? [] : access === 'patron' ? [{ patronSession: [] }] : [{ session: [] }],
   });
 }
 

@@ -1,4 +1,14 @@
-import { boolean, date, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  date,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, tenantColumn, updatedAt } from './common.ts';
 
 export const patronCategories = pgTable(
@@ -36,7 +46,17 @@ export const patrons = pgTable(
       .default('active'),
     expiresOn: date('expires_on').notNull(),
     readingHistoryOptIn: boolean('reading_history_opt_in').notNull().default(false),
+    /**
+     * My Library password: `$argon2id$…`, or a hash carried over from a migrated system
+     * (`sha256$<salt>$<hex>`, see domain/patron-auth/passwords.ts), re-hashed on first login.
+     */
     passwordHash: text('password_hash'),
+    /** wrong passwords in a row; reset by a successful login */
+    passwordFailures: integer('password_failures').notNull().default(0),
+    /** after too many wrong passwords: no login (even with the right one) before this time */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    /** a staff-issued temporary password: only a password change is allowed until it is replaced */
+    passwordMustChange: boolean('password_must_change').notNull().default(false),
     homeLocationId: uuid('home_location_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -63,4 +83,27 @@ export const patronCards = pgTable(
     uniqueIndex('patron_cards_tenant_barcode').on(t.tenantId, t.barcode),
     index('patron_cards_patron').on(t.tenantId, t.patronId),
   ],
+);
+
+/** My Library sessions: the cookie holds a random token, the table only its SHA-256. */
+export const patronSessions = pgTable(
+  'patron_sessions',
+  {
+    id: idColumn(),
+    tenantId: tenantColumn(),
+    tokenHash: text('token_hash').notNull().unique(),
+    patronId: uuid('patron_id')
+      .notNull()
+      .references(() => patrons.id),
+    /** the card the patron logged in with: blocking it ends the session */
+    cardId: uuid('card_id')
+      .notNull()
+      .references(() => patronCards.id),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** absolute end; the idle limit is counted from last_seen_at */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('patron_sessions_patron').on(t.tenantId, t.patronId)],
 );

@@ -86,6 +86,10 @@ export const operationLog = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
     staffId: uuid('staff_id'),
     staffLoginId: text('staff_login_id'),
+    /** who acted: 'staff', 'patron' (My Library), 'system' (scheduled jobs) or 'anonymous' (a failed login) */
+    actorKind: text('actor_kind', { enum: ['staff', 'patron', 'system', 'anonymous'] }),
+    /** the acting patron, for actor_kind 'patron' (an id only, never personal data) */
+    actorPatronId: uuid('actor_patron_id'),
     action: text('action').notNull(),
     targetType: text('target_type'),
     targetId: text('target_id'),

@@ -19,6 +19,8 @@ export async function listOperations(ctx: Ctx, input: { limit: number; before?: 
     seq: r.seq,
     at: r.at.toISOString(),
     staffLoginId: r.staffLoginId,
+    actorKind: r.actorKind,
+    actorPatronId: r.actorPatronId,
     action: r.action,
     targetType: r.targetType,
     targetId: r.targetId,

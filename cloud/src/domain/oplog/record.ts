@@ -16,6 +16,8 @@ export async function recordOperation(tx: DbOrTx, ctx: Ctx, entry: OperationEntr
     tenantId: ctx.tenantId,
     staffId: ctx.staff?.id ?? null,
     staffLoginId: ctx.staff?.loginId ?? (ctx.system ? 'system' : null),
+    actorKind: actorKind(ctx),
+    actorPatronId: ctx.patron?.id ?? null,
     action: entry.action,
     targetType: entry.targetType ?? null,
     targetId: entry.targetId ?? null,
@@ -23,4 +25,12 @@ export async function recordOperation(tx: DbOrTx, ctx: Ctx, entry: OperationEntr
     requestId: ctx.requestId,
     details: entry.details ?? {},
   });
+}
+
+/** Staff and patron never act in one context: a patron context (My Library) has no staff. */
+function actorKind(ctx: Ctx) {
+  if (ctx.system) return 'system' as const;
+  if (ctx.staff) return 'staff' as const;
+  if (ctx.patron) return 'patron' as const;
+  return 'anonymous' as const;
 }

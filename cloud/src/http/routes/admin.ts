@@ -78,6 +78,8 @@ const oplogRoute = route('oplog.read', {
             seq: z.number(),
             at: z.string(),
             staffLoginId: z.string().nullable(),
+            actorKind: z.enum(['staff', 'patron', 'system', 'anonymous']).nullable(),
+            actorPatronId: z.string().nullable(),
             action: z.string(),
             targetType: z.string().nullable(),
             targetId: z.string().nullable(),

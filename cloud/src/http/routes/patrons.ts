@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { issuePatronPassword } from '../../domain/patron-auth/account.ts';
 import { findPatronByCard, getPatron } from '../../domain/patrons/get-patron.ts';
 import { IdParam, json, route, router, standardErrors } from '../route.ts';
 
@@ -52,6 +53,26 @@ const byCardRoute = route('patrons.read', {
   responses: { 200: json(PatronView, 'The card holder, minimal fields'), ...standardErrors },
 });
 
+const issuePasswordRoute = route('patrons.write', {
+  method: 'post',
+  path: '/patrons/{id}/password',
+  operationId: 'issuePatronPassword',
+  tags: ['patrons'],
+  summary: '仮パスワードの発行 / issue a one-time temporary password (must be changed at first login)',
+  request: { params: IdParam },
+  responses: {
+    200: json(
+      z.object({
+        patronId: z.string(),
+        temporaryPassword: z.string().openapi({ description: 'shown once; only its hash is kept' }),
+        mustChangePassword: z.literal(true),
+      }),
+      'Issued; the account is unlocked and open sessions end',
+    ),
+    ...standardErrors,
+  },
+});
+
 export const patronRoutes = () =>
   router()
     .openapi(getRoute, async (c) =>
@@ -62,4 +83,7 @@ export const patronRoutes = () =>
     )
     .openapi(byCardRoute, async (c) =>
       c.json(await findPatronByCard(c.get('ctx'), c.req.valid('param').barcode), 200),
+    )
+    .openapi(issuePasswordRoute, async (c) =>
+      c.json(await issuePatronPassword(c.get('ctx'), c.req.valid('param').id), 200),
     );
