@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { and, eq, isNull } from 'drizzle-orm';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../cloud/src/db/client.ts';
 import { holds, items, loans } from '../../cloud/src/db/schema/index.ts';
@@ -13,9 +13,9 @@ import { makeLibrary } from '../../cloud/test/support/library-fixture.ts';
 import { call, login, PASSWORD, testApp } from '../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
 import { eraDate, maskCard, westernDate } from '../../protocols/src/documents.ts';
+import { CHROMIUM, launchChromium } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TENANT = 'e2e';
 const haveChromium = existsSync(CHROMIUM);
 
@@ -39,18 +39,7 @@ describe.skipIf(!haveChromium)('counter screen 貸出・返却 (Chromium)', () =
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ok);
     });
     base = `http://127.0.0.1:${info.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,11 +7,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium } from './browser.ts';
 import { ensureWebBuild, root } from './web-build.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 const freePort = () =>
   new Promise<number>((ok) => {
@@ -57,18 +56,7 @@ describe.skipIf(!existsSync(CHROMIUM))('npm start → demo login in Chromium', (
       });
       core.once('exit', (code) => fail(new Error(`core exited ${code}: ${err}`)));
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {

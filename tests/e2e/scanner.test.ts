@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PERMISSIONS } from '@bunko/protocols';
 import { serve } from '@hono/node-server';
 import { and, eq, isNull } from 'drizzle-orm';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AgentBridge } from '../../cloud/src/broker/agent-bridge.ts';
 import {
@@ -28,9 +28,9 @@ import { PASSWORD, silentLogger, testApp } from '../../cloud/test/support/test-a
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
 import { type Agent, createAgent } from '../../edge-agent/src/agent.ts';
 import { parseAgentConfig } from '../../edge-agent/src/config.ts';
+import { CHROMIUM, launchChromium } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TENANT = 'e2escan';
 const CORE_PASSWORD = 'core-password-for-scanner-e2e-0123456789';
 const ready = existsSync(CHROMIUM) && spawnSync('socat', ['-V']).status === 0;
@@ -161,10 +161,7 @@ describe.skipIf(!ready)('counter screen with a paired serial reader (Chromium)',
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ok);
     });
     base = `http://127.0.0.1:${info.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -4,14 +4,14 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../cloud/src/db/client.ts';
 import { call, login, makeTenant, PASSWORD, testApp } from '../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
+import { CHROMIUM, launchChromium } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BOOK = '南の島の星空';
 
 const haveChromium = existsSync(CHROMIUM);
@@ -50,18 +50,7 @@ describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ok);
     });
     base = `http://127.0.0.1:${info.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
