@@ -1,4 +1,4 @@
-import { AgentRequest, PERMISSIONS, topics } from '@bunko/protocols';
+import { AgentRequest, topics } from '@bunko/protocols';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentBridge } from '../src/broker/agent-bridge.ts';
@@ -6,7 +6,7 @@ import { CORE_MQTT_USER, type EmbeddedBroker, startEmbeddedBroker } from '../src
 import type { Database } from '../src/db/client.ts';
 import type { Ctx } from '../src/domain/context.ts';
 import { registerAgent } from '../src/domain/devices/agents.ts';
-import { call, login, makeTenant, silentLogger, testApp } from './support/test-app.ts';
+import { adminCtx, call, login, makeTenant, silentLogger, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 const CORE_PASSWORD = 'core-password-for-tests-0123456789';
@@ -32,20 +32,7 @@ beforeAll(async () => {
   database = await freshDatabase();
   const { tenant, staffIds } = await makeTenant(database, 'mqtt');
   tenantId = tenant.id;
-  const ctx: Ctx = {
-    db: database.db,
-    tenantId,
-    staff: {
-      id: staffIds.admin!,
-      loginId: 'admin',
-      displayName: 'admin',
-      sessionId: 'x',
-      permissions: new Set(PERMISSIONS),
-    },
-    workstation: null,
-    requestId: 'test',
-    now: () => new Date(),
-  };
+  const ctx: Ctx = adminCtx(database, tenantId, staffIds.admin!);
   for (const code of ['pc-1', 'pc-2']) {
     const a = await registerAgent(ctx, { code, nameJa: code });
     creds.push({ id: a.mqttUsername, password: a.mqttPassword });

@@ -1,4 +1,3 @@
-import { PERMISSIONS } from '@bunko/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
 import { devices } from '../src/db/schema/index.ts';
@@ -6,7 +5,7 @@ import type { Ctx } from '../src/domain/context.ts';
 import { registerAgent } from '../src/domain/devices/agents.ts';
 import { pairingCodeFromScan } from '../src/domain/scans/pairing-code.ts';
 import { ScanHub } from '../src/domain/scans/scan-hub.ts';
-import { call, login, makeTenant, silentLogger, testApp } from './support/test-app.ts';
+import { adminCtx, call, login, makeTenant, silentLogger, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 let database: Database;
@@ -43,20 +42,7 @@ beforeAll(async () => {
   otherTenantId = (await makeTenant(database, 'scanother')).tenant.id;
   hub = new ScanHub({ db: database.db, logger: silentLogger, now: () => new Date(clock) });
   app = testApp(database, { scans: hub });
-  const ctx: Ctx = {
-    db: database.db,
-    tenantId,
-    staff: {
-      id: staffIds.admin!,
-      loginId: 'admin',
-      displayName: 'admin',
-      sessionId: 'x',
-      permissions: new Set(PERMISSIONS),
-    },
-    workstation: null,
-    requestId: 'test',
-    now: () => new Date(),
-  };
+  const ctx: Ctx = adminCtx(database, tenantId, staffIds.admin!);
   agentId = (await registerAgent(ctx, { code: 'desk-1', nameJa: 'カウンター1' })).id;
   await database.db.insert(devices).values([
     {

@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/client.ts';
 import { roles, staffUserRoles, staffUsers } from '../../src/db/schema/index.ts';
 import { provisionTenant } from '../../src/domain/admin/provision-tenant.ts';
 import { hashPassword } from '../../src/domain/auth/passwords.ts';
+import type { Ctx } from '../../src/domain/context.ts';
 import type { AppDeps } from '../../src/http/env.ts';
 
 export const PASSWORD = 'correct horse battery';
@@ -91,4 +92,22 @@ export function call(app: AppLike, cookie: string | null, method: string, path: 
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
+}
+
+/** A domain context acting as the tenant's admin, for tests that call domain verbs directly. */
+export function adminCtx(database: Database, tenantId: string, adminId: string): Ctx {
+  return {
+    db: database.db,
+    tenantId,
+    staff: {
+      id: adminId,
+      loginId: 'admin',
+      displayName: 'admin',
+      sessionId: 'x',
+      permissions: new Set(PERMISSIONS),
+    },
+    workstation: null,
+    requestId: 'test',
+    now: () => new Date(),
+  };
 }

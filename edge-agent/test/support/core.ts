@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentRequest, PERMISSIONS, type PrintJobDocument } from '@bunko/protocols';
+import type { AgentRequest, PrintJobDocument } from '@bunko/protocols';
 import { and, eq } from 'drizzle-orm';
 import { AgentBridge } from '../../../cloud/src/broker/agent-bridge.ts';
 import {
@@ -16,7 +16,7 @@ import { agents, devices } from '../../../cloud/src/db/schema/index.ts';
 import type { Ctx } from '../../../cloud/src/domain/context.ts';
 import { registerAgent } from '../../../cloud/src/domain/devices/agents.ts';
 import { ScanHub } from '../../../cloud/src/domain/scans/scan-hub.ts';
-import { makeTenant, silentLogger, testApp } from '../../../cloud/test/support/test-app.ts';
+import { adminCtx, makeTenant, silentLogger, testApp } from '../../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../../cloud/test/support/test-db.ts';
 import { type AgentConfig, parseAgentConfig } from '../../src/config.ts';
 
@@ -30,20 +30,7 @@ export async function startCore(tenantCode: string) {
   const database: Database = await freshDatabase();
   const { tenant, staffIds } = await makeTenant(database, tenantCode);
   const tenantId = tenant.id;
-  const ctx: Ctx = {
-    db: database.db,
-    tenantId,
-    staff: {
-      id: staffIds.admin!,
-      loginId: 'admin',
-      displayName: 'admin',
-      sessionId: 'x',
-      permissions: new Set(PERMISSIONS),
-    },
-    workstation: null,
-    requestId: 'test',
-    now: () => new Date(),
-  };
+  const ctx: Ctx = adminCtx(database, tenantId, staffIds.admin!);
   const broker: EmbeddedBroker = await startEmbeddedBroker({
     db: database.db,
     host: '127.0.0.1',
