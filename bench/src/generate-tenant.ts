@@ -10,6 +10,7 @@ import {
 } from '../../cloud/src/db/schema/index.ts';
 import { provisionTenant } from '../../cloud/src/domain/admin/provision-tenant.ts';
 import { bibSearchGrams } from '../../cloud/src/domain/catalog/search-text.ts';
+import { ageBand } from '../../cloud/src/domain/circulation/statistics-event.ts';
 import { arrayLiteral, bulkInsert, type Cell, type Columns } from './bulk.ts';
 import { ean13Check, itemBarcode, patronBarcode } from './codes.ts';
 import { Rng } from './prng.ts';
@@ -355,24 +356,6 @@ const GROUPS: readonly Word[] = [
   ['白保公民館', 'シラホコウミンカン'],
   ['川平公民館', 'カビラコウミンカン'],
 ];
-
-const BANDS: [number, string][] = [
-  [6, '0-6'],
-  [12, '7-12'],
-  [15, '13-15'],
-  [18, '16-18'],
-  [29, '19-29'],
-  [39, '30-39'],
-  [49, '40-49'],
-  [59, '50-59'],
-  [69, '60-69'],
-];
-function ageBand(birthDate: string | null, today: string): string | null {
-  if (!birthDate) return null;
-  let age = Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4));
-  if (today.slice(5) < birthDate.slice(5)) age -= 1;
-  return BANDS.find(([max]) => age <= max)?.[1] ?? '70+';
-}
 
 // --- columns (snake_case, as in the migrations) -----------------------------------------------
 

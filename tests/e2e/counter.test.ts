@@ -2,8 +2,6 @@
 // of cloud/test/support/library-fixture.ts. Everything is typed at the keyboard, as a wedge scanner does.
 // Skipped when /usr/bin/chromium is absent. Run alone: npx vitest run tests/e2e
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +11,7 @@ import { makeLibrary } from '../../cloud/test/support/library-fixture.ts';
 import { call, login, PASSWORD, testApp } from '../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
 import { eraDate, maskCard, westernDate } from '../../protocols/src/documents.ts';
-import { CHROMIUM, launchChromium } from './browser.ts';
+import { CHROMIUM, launchChromium, serveOnLoopback } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
 const TENANT = 'e2e';
@@ -21,7 +19,7 @@ const haveChromium = existsSync(CHROMIUM);
 
 describe.skipIf(!haveChromium)('counter screen 貸出・返却 (Chromium)', () => {
   let database: Database;
-  let server: ReturnType<typeof serve>;
+  let served: Awaited<ReturnType<typeof serveOnLoopback>> | undefined;
   let browser: Browser;
   let app: ReturnType<typeof testApp>;
   let lib: Awaited<ReturnType<typeof makeLibrary>>;
@@ -35,16 +33,14 @@ describe.skipIf(!haveChromium)('counter screen 貸出・返却 (Chromium)', () =
       webRoot,
       publicConfig: () => ({ defaultTenant: TENANT, demo: false }),
     });
-    const info = await new Promise<AddressInfo>((ok) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ok);
-    });
-    base = `http://127.0.0.1:${info.port}`;
+    served = await serveOnLoopback(app);
+    base = served.base;
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await served?.close();
     await database?.close();
   });
 

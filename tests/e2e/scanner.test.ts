@@ -4,12 +4,9 @@
 // Skipped without /usr/bin/chromium or socat. Run alone: npx vitest run tests/e2e/scanner.test.ts
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PERMISSIONS } from '@bunko/protocols';
-import { serve } from '@hono/node-server';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -28,7 +25,7 @@ import { PASSWORD, silentLogger, testApp } from '../../cloud/test/support/test-a
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
 import { type Agent, createAgent } from '../../edge-agent/src/agent.ts';
 import { parseAgentConfig } from '../../edge-agent/src/config.ts';
-import { CHROMIUM, launchChromium } from './browser.ts';
+import { CHROMIUM, launchChromium, serveOnLoopback } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
 const TENANT = 'e2escan';
@@ -41,7 +38,7 @@ describe.skipIf(!ready)('counter screen with a paired serial reader (Chromium)',
   let bridge: AgentBridge;
   let agent: Agent;
   let socat: ChildProcess;
-  let server: ReturnType<typeof serve>;
+  let served: Awaited<ReturnType<typeof serveOnLoopback>> | undefined;
   let browser: Browser;
   let lib: Awaited<ReturnType<typeof makeLibrary>>;
   let agentId = '';
@@ -157,18 +154,15 @@ describe.skipIf(!ready)('counter screen with a paired serial reader (Chromium)',
       scans,
       publicConfig: () => ({ defaultTenant: TENANT, demo: false }),
     });
-    const info = await new Promise<AddressInfo>((ok) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ok);
-    });
-    base = `http://127.0.0.1:${info.port}`;
+    served = await serveOnLoopback(app);
+    base = served.base;
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
     // an open scan stream would keep close() waiting
-    (server as unknown as HttpServer | undefined)?.closeAllConnections();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await served?.close();
     await agent?.stop().catch(() => {});
     socat?.kill('SIGKILL');
     await bridge?.stop();

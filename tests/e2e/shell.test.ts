@@ -2,14 +2,12 @@
 // the built web/dist; Debian's Chromium is driven by playwright-core. Skipped when /usr/bin/chromium is absent
 // (apt-get install chromium fonts-noto-cjk). Run alone: npx vitest run tests/e2e
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../cloud/src/db/client.ts';
 import { call, login, makeTenant, PASSWORD, testApp } from '../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
-import { CHROMIUM, launchChromium } from './browser.ts';
+import { CHROMIUM, launchChromium, serveOnLoopback } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
 const BOOK = '南の島の星空';
@@ -20,7 +18,7 @@ if (!haveChromium)
 
 describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
   let database: Database;
-  let server: ReturnType<typeof serve>;
+  let served: Awaited<ReturnType<typeof serveOnLoopback>> | undefined;
   let browser: Browser;
   let base = '';
 
@@ -46,16 +44,14 @@ describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
     });
     expect(agent.status).toBe(200);
 
-    const info = await new Promise<AddressInfo>((ok) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ok);
-    });
-    base = `http://127.0.0.1:${info.port}`;
+    served = await serveOnLoopback(app);
+    base = served.base;
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await served?.close();
     await database?.close();
   });
 
