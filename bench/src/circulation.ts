@@ -9,28 +9,53 @@ import pino from 'pino';
 import { createApp } from '../../cloud/src/app.ts';
 import { loadConfig } from '../../cloud/src/config.ts';
 import type { Database } from '../../cloud/src/db/client.ts';
-import { resultRows } from './generate-tenant.ts';
+import { resultRows } from '../../cloud/src/db/result-rows.ts';
+import { Rng } from './prng.ts';
 
-export type LatencySummary = { n: number; p50: number; p99: number; max: number; opsPerSec: number };
+export type LatencySummary = {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  opsPerSec: number;
+  /** Node CPU (user + system) per request, ms; measured per request only with one desk */
+  cpuMs: number | null;
+  /** SQL statements per request (BEGIN/COMMIT not counted); only with one desk */
+  queries: number | null;
+};
 
 export const percentile = (sorted: readonly number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN;
 
-function summarise(times: number[], wallMs: number): LatencySummary {
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+function summarise(times: number[], wallMs: number, cpu: number[], queries: number[]): LatencySummary {
   const s = [...times].sort((a, b) => a - b);
   return {
     n: s.length,
     p50: percentile(s, 50),
+    p95: percentile(s, 95),
     p99: percentile(s, 99),
     max: s.at(-1) ?? Number.NaN,
     opsPerSec: s.length / (wallMs / 1000),
+    cpuMs: mean(cpu),
+    queries: mean(queries),
   };
 }
 
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+};
+
 type Pair = { card: string; item: string };
 
-/** Patrons who may borrow (active, valid, nothing overdue) and loanable copies nobody is waiting for. */
-async function pickPairs(
+/**
+ * Patrons who may borrow (active, valid, nothing overdue) and loanable copies of the desk's library
+ * nobody is waiting for: lent and taken back, each copy ends as it was.
+ */
+export async function pickPairs(
   database: Database,
   tenantId: string,
   n: number,
@@ -56,6 +81,8 @@ async function pickPairs(
       select i.barcode from items i
       join material_types m on m.id = i.material_type_id
       where i.tenant_id = ${tenantId} and i.status = 'available' and m.loanable and not m.is_av
+        -- shelved at this desk's library: returned here it is available again, not in transit home
+        and i.location_id = ${loc!.id}
         and not exists (select 1 from holds h where h.tenant_id = ${tenantId} and h.bib_id = i.bib_id
                         and h.status in ('requested','preparing','inTransit','available'))
       order by i.barcode limit ${n}`),
@@ -78,20 +105,36 @@ export async function circulationBench(
     tenantId: string;
     desks: number;
     rounds: number;
-    /** each desk scans at most once per this many ms (0: as fast as the server answers) */
+    /** each desk scans about once per this many ms (0: as fast as the server answers) */
     paceMs?: number;
+    /** each gap between scans is drawn uniformly from paceMs × (1 ± jitter) (default 0.5) */
+    jitter?: number;
+    seed?: number;
     login?: { id: string; password: string };
+    /** counts the SQL statements the app sends (the database's onQuery hook) */
+    queryCount?: { n: number };
+    /**
+     * how a desk's request reaches the core: by default the app in this process without a socket;
+     * the patron benchmark sends them over HTTP to the core it serves on a loopback port
+     */
+    send?: (path: string, init: RequestInit) => Promise<Response>;
+    /** called when the desks are logged in and start scanning */
+    onStart?: () => void;
   },
 ) {
-  const app = createApp({
-    config: loadConfig({ BUNKO_DATA_DIR: '/tmp/bunko-bench-unused' }),
-    database,
-    logger: pino({ level: 'silent' }),
-  });
+  let send = opts.send;
+  if (!send) {
+    const app = createApp({
+      config: loadConfig({ BUNKO_DATA_DIR: '/tmp/bunko-bench-unused' }),
+      database,
+      logger: pino({ level: 'silent' }),
+    });
+    send = async (path, init) => app.request(path, init);
+  }
   const { pairs, locationId } = await pickPairs(database, opts.tenantId, opts.desks * opts.rounds);
   const cookies: string[] = [];
   for (let d = 0; d < opts.desks; d++) {
-    const res = await app.request('/api/auth/login', {
+    const res = await send('/api/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -105,22 +148,32 @@ export async function circulationBench(
     cookies.push(res.headers.get('set-cookie')!.split(';')[0]!);
   }
   const pace = opts.paceMs ?? 0;
-  const post = async (cookie: string, path: string, body: unknown, due: number) => {
+  const jitter = opts.jitter ?? 0.5;
+  const rng = new Rng(opts.seed ?? 1).fork(`desks-${opts.desks}`);
+  const gap = () => pace * (1 - jitter + 2 * jitter * rng.next());
+  // with one desk nothing else runs in between, so CPU and statements can be told per request
+  const serial = opts.desks === 1;
+  type Sample = { ms: number; cpu: number; queries: number };
+  const post = async (cookie: string, path: string, body: unknown, due: number): Promise<Sample> => {
     // open loop: a desk scans on its own clock, not when the server has answered
     if (pace && performance.now() < due) await new Promise((r) => setTimeout(r, due - performance.now()));
+    const cpu0 = process.cpuUsage();
+    const q0 = opts.queryCount?.n ?? 0;
     const t = performance.now();
-    const res = await app.request(path, {
+    const res = await send(path, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     const elapsed = performance.now() - t;
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return elapsed;
+    return { ms: elapsed, cpu: cpuMsSince(cpu0), queries: (opts.queryCount?.n ?? 0) - q0 };
   };
-  const checkout: number[] = [];
-  const giveBack: number[] = [];
+  const checkout: Sample[] = [];
+  const giveBack: Sample[] = [];
   const perDesk = Math.floor(pairs.length / opts.desks);
+  opts.onStart?.();
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     cookies.map(async (cookie, d) => {
@@ -141,17 +194,31 @@ export async function circulationBench(
             due,
           ),
         );
-        due += pace;
+        due += gap();
         giveBack.push(await post(cookie, '/api/circulation/return', { itemBarcode: item, locationId }, due));
-        due += pace;
+        due += gap();
       }
     }),
   );
   const wall = performance.now() - started;
+  const requests = checkout.length + giveBack.length;
+  const part = (xs: Sample[], k: 'cpu' | 'queries') => (serial ? xs.map((x) => x[k]) : []);
   return {
     desks: opts.desks,
-    checkout: summarise(checkout, wall),
-    return: summarise(giveBack, wall),
-    totalOpsPerSec: (checkout.length + giveBack.length) / (wall / 1000),
+    checkout: summarise(
+      checkout.map((x) => x.ms),
+      wall,
+      part(checkout, 'cpu'),
+      part(checkout, 'queries'),
+    ),
+    return: summarise(
+      giveBack.map((x) => x.ms),
+      wall,
+      part(giveBack, 'cpu'),
+      part(giveBack, 'queries'),
+    ),
+    totalOpsPerSec: requests / (wall / 1000),
+    /** Node CPU per request over the whole run (the bench's own client work included) */
+    cpuMsPerRequest: cpuMsSince(cpuStart) / requests,
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../cloud/src/db/client.ts';
+import { resultRows } from '../../cloud/src/db/result-rows.ts';
 import {
   calendars,
   loanRules,
@@ -11,6 +12,8 @@ import {
 import { provisionTenant } from '../../cloud/src/domain/admin/provision-tenant.ts';
 import { bibSearchGrams } from '../../cloud/src/domain/catalog/search-text.ts';
 import { ageBand } from '../../cloud/src/domain/circulation/statistics-event.ts';
+import { hashPassword } from '../../cloud/src/domain/patron-auth/passwords.ts';
+import { DEFAULT_PATRON_CATEGORIES } from '../../cloud/src/domain/patrons/patron-categories.ts';
 import { arrayLiteral, bulkInsert, type Cell, type Columns } from './bulk.ts';
 import { ean13Check, itemBarcode, patronBarcode } from './codes.ts';
 import { Rng } from './prng.ts';
@@ -45,6 +48,14 @@ import {
  * - loans: 188,118 a year × 5 years → ≈ 1M (the history the loans table keeps)
  * - open holds: 7,421 holds a year, each waiting a few weeks → ≈ 1.5k open at any time
  */
+/**
+ * My Library password of every generated patron who has one (about 40% of those not deleted). One
+ * argon2id hash is computed per generation and shared, so the accounts cost nothing to make.
+ */
+export const BENCH_PATRON_PASSWORD = 'bench-patron';
+/** the share of (not deleted) patrons registered for My Library */
+export const MY_LIBRARY_SHARE = 0.4;
+
 export const FIVE_YEAR_SCALE = { items: 500_000, patrons: 60_000, loans: 1_000_000, openHolds: 1_500 };
 
 export type GenerateOptions = {
@@ -409,6 +420,7 @@ const PATRON_COLUMNS: Columns = [
   ['expires_on', 'date'],
   ['reading_history_opt_in', 'bool'],
   ['home_location_id', 'uuid'],
+  ['password_hash', 'text'],
   ['created_at', 'timestamptz'],
   ['updated_at', 'timestamptz'],
 ];
@@ -563,15 +575,13 @@ export async function generateTenant(db: Db, opts: GenerateOptions): Promise<Gen
           },
         ])
         .returning({ id: locations.id });
+      // provisionTenant made the four default categories (一般・中高生・児童・団体)
       const cats = await tx
-        .insert(patronCategories)
-        .values([
-          { tenantId, code: 'general', nameJa: '一般', nameEn: 'Adult' },
-          { tenantId, code: 'youth', nameJa: '中高生', nameEn: 'Teen' },
-          { tenantId, code: 'child', nameJa: '児童', nameEn: 'Child' },
-          { tenantId, code: 'group', nameJa: '団体', nameEn: 'Group' },
-        ])
-        .returning({ id: patronCategories.id, code: patronCategories.code });
+        .select({ id: patronCategories.id, code: patronCategories.code })
+        .from(patronCategories)
+        .where(eq(patronCategories.tenantId, tenantId));
+      const order: string[] = DEFAULT_PATRON_CATEGORIES.map((c) => c.code);
+      cats.sort((a, b) => order.indexOf(a.code) - order.indexOf(b.code));
       const types = await tx
         .insert(materialTypes)
         .values([
@@ -773,6 +783,9 @@ export async function generateTenant(db: Db, opts: GenerateOptions): Promise<Gen
   const patronBirth: (string | null)[] = [];
   {
     const rng = root.fork('patrons');
+    // a stream of its own, so the patrons' other values stay what they were before passwords came
+    const myLibrary = root.fork('my-library');
+    const sharedHash = await phase('patrons+cards', () => hashPassword(BENCH_PATRON_PASSWORD));
     const registryStart = Date.UTC(2004, 3, 1);
     let replacedSerial = 9_000_000;
     for (let p = 0; p < nPatrons; ) {
@@ -879,6 +892,7 @@ export async function generateTenant(db: Db, opts: GenerateOptions): Promise<Gen
           jstDate(Math.min(expires, todayMidnight + 3 * 365 * DAY)),
           optIn,
           ref.locs[home],
+          status !== 'deleted' && myLibrary.chance(MY_LIBRARY_SHARE) ? sharedHash : null,
           at,
           at,
         ]);
@@ -1149,10 +1163,4 @@ export async function countTenantRows(db: Db, tenantId: string): Promise<Record<
     out[t] = Number(resultRows<{ n: number }>(r)[0]?.n ?? 0);
   }
   return out;
-}
-
-/** Rows of a db.execute result on either driver (PGlite: { rows }, postgres.js: an array). */
-export function resultRows<T>(r: unknown): T[] {
-  if (Array.isArray(r)) return r as T[];
-  return ((r as { rows?: T[] }).rows ?? []) as T[];
 }

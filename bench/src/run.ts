@@ -10,27 +10,26 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 import { and, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { type Database, type Db, openDatabase } from '../../cloud/src/db/client.ts';
+import { resultRows } from '../../cloud/src/db/result-rows.ts';
 import { bibRecords, items, locations } from '../../cloud/src/db/schema/index.ts';
-import { searchBibs } from '../../cloud/src/domain/catalog/search-bibs.ts';
-import { queryGrams } from '../../cloud/src/domain/catalog/search-text.ts';
-import { systemCtx } from '../../cloud/src/domain/context.ts';
 import { bulkInsert, type Cell } from './bulk.ts';
+import { marcBench, searchBench } from './catalog.ts';
 import { circulationBench, type LatencySummary } from './circulation.ts';
 import { itemBarcode } from './codes.ts';
-import {
-  countTenantRows,
-  FIVE_YEAR_SCALE,
-  generateTenant,
-  ITEM_COLUMNS,
-  resultRows,
-} from './generate-tenant.ts';
+import { countTenantRows, FIVE_YEAR_SCALE, generateTenant, ITEM_COLUMNS } from './generate-tenant.ts';
+import { connectionRetries, mixedLoadBench, OPERATION_CLASSES, summariseByClass } from './patrons.ts';
 import { Rng } from './prng.ts';
+import { receiptLatencyBench as receiptLatency } from './receipt-latency.ts';
+import { openReusable } from './reuse.ts';
+import { haveSocat, scanLatencyBench } from './scan-latency.ts';
+import { stocktakeBench } from './stocktake.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -91,7 +90,13 @@ async function plan(db: Db, q: ReturnType<typeof sql>): Promise<string> {
 
 // --- database -------------------------------------------------------------------------------
 
-type Opened = { database: Database; label: string; cleanup: () => Promise<void> };
+type Opened = { database: Database; label: string; url?: string; cleanup: () => Promise<void> };
+
+/** every statement the app sends through Drizzle, for the counter's SQL/req */
+const queryCount = { n: 0 };
+const onQuery = () => {
+  queryCount.n++;
+};
 
 async function openBenchDatabase(suffix = ''): Promise<Opened> {
   const url = process.env.DATABASE_URL;
@@ -101,10 +106,11 @@ async function openBenchDatabase(suffix = ''): Promise<Opened> {
     await admin.unsafe(`create database ${name}`);
     const u = new URL(url);
     u.pathname = `/${name}`;
-    const database = await openDatabase({ url: u.toString() });
+    const database = await openDatabase({ url: u.toString(), onQuery });
     return {
       database,
       label: `PostgreSQL (${u.host}, database ${name})`,
+      url: u.toString(),
       cleanup: async () => {
         await database.close().catch(() => {});
         await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -113,7 +119,7 @@ async function openBenchDatabase(suffix = ''): Promise<Opened> {
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'bunko-bench-'));
-  const database = await openDatabase({ dataDir: dir });
+  const database = await openDatabase({ dataDir: dir, onQuery });
   return {
     database,
     label: `PGlite (${dir})`,
@@ -132,9 +138,9 @@ async function generation(db: Db) {
   );
   const tty = process.stderr.isTTY;
   let lastLine = 0;
-  // A bulk load wants the GIN pending list (the schema turns it off for interactive writes): on
-  // while loading, then merged into the index once and off again.
-  await db.execute(sql`alter index bib_records_grams set (fastupdate = on)`);
+  // A bulk load wants a long GIN pending list (our connections keep it at 64 kB, and the load runs
+  // on several of them): 64 MB while loading, then merged into the index once and back to 64 kB.
+  await db.execute(sql`alter index bib_records_grams set (gin_pending_list_limit = 65536)`);
   const result = await generateTenant(db, {
     seed,
     scale,
@@ -149,7 +155,7 @@ async function generation(db: Db) {
   if (tty) process.stderr.write('\r\x1b[K');
   const tMerge = performance.now();
   await db.execute(sql`select gin_clean_pending_list('bib_records_grams'::regclass)`);
-  await db.execute(sql`alter index bib_records_grams set (fastupdate = off)`);
+  await db.execute(sql`alter index bib_records_grams reset (gin_pending_list_limit)`);
   const mergeMs = performance.now() - tMerge;
   const tAnalyze = performance.now();
   await db.execute(sql`analyze`);
@@ -316,36 +322,12 @@ async function queries(db: Db, tenantId: string, nItems: number) {
   const scanned = await timeEach(nScan, (i) => scanLookup(barcodes[i]!));
   const found = (await lookup(barcodes[0]!)).length;
 
-  const terms = ['沖縄', '猫', '図書館', 'ヤエヤマ', '料理', '星', '探偵', '宇宙'];
-  // the catalogue search itself (n-gram index, verification, live availability; no facets)
-  const ctx = systemCtx(db, tenantId, 'bench');
-  const gin = (term: string) => searchBibs(ctx, { q: term, limit: 50, offset: 0, facets: false });
-  const like = (term: string) =>
-    db.execute(
-      sql`select id, title from bib_records where tenant_id = ${tenantId} and (title like ${`%${term}%`} or title_reading like ${`%${term}%`}) limit 50`,
-    );
-  const nTerms = 40;
-  for (const t of terms) {
-    await gin(t);
-    await like(t);
-  }
-  const ginTimes = await timeEach(nTerms, (i) => gin(terms[i % terms.length]!));
-  const likeTimes = await timeEach(nTerms, (i) => like(terms[i % terms.length]!));
-
   const b0 = barcodes[0]!;
   const plans = {
     indexed: await plan(db, sql`select id from items where tenant_id = ${tenantId} and barcode = ${b0}`),
     scanned: await plan(
       db,
       sql`select id from items where tenant_id = ${tenantId} and lower(barcode) = lower(${b0})`,
-    ),
-    gin: await plan(
-      db,
-      sql`select id from bib_records where tenant_id = ${tenantId} and search_grams @> array[${queryGrams('沖縄')[0]!}]::text[]`,
-    ),
-    like: await plan(
-      db,
-      sql`select id from bib_records where tenant_id = ${tenantId} and title like '%沖縄%'`,
     ),
   };
 
@@ -367,20 +349,6 @@ async function queries(db: Db, tenantId: string, nItems: number) {
         ms(percentile(scanned, 0.5)),
         ms(percentile(scanned, 0.95)),
         plans.scanned,
-      ],
-      [
-        'catalogue search (searchBibs, n-gram index)',
-        nTerms,
-        ms(percentile(ginTimes, 0.5)),
-        ms(percentile(ginTimes, 0.95)),
-        plans.gin,
-      ],
-      [
-        '  baseline: title LIKE %word%',
-        nTerms,
-        ms(percentile(likeTimes, 0.5)),
-        ms(percentile(likeTimes, 0.95)),
-        plans.like,
       ],
     ],
   );
@@ -520,42 +488,228 @@ async function coreStart() {
 async function counter(database: Database, tenantId: string) {
   const desks = Number(process.env.BENCH_DESKS ?? '20');
   const rounds = Number(process.env.BENCH_ROUNDS ?? '10');
+  const paceMs = Number(process.env.BENCH_PACE_MS ?? '1500');
   out();
   out(`Counter: checkout + return through the HTTP app (session, rules, calendar, locks, operation log)`);
-  const one = await circulationBench(database, {
-    tenantCode: 'bench',
-    tenantId,
-    desks: 1,
-    rounds: desks * rounds,
-  });
-  const paceMs = Number(process.env.BENCH_PACE_MS ?? '300');
-  const paced = await circulationBench(database, { tenantCode: 'bench', tenantId, desks, rounds, paceMs });
-  const many = await circulationBench(database, { tenantCode: 'bench', tenantId, desks, rounds });
-  const row = (label: string, r: LatencySummary) => [
+  const common = { tenantCode: 'bench', tenantId, seed, queryCount };
+  const one = await circulationBench(database, { ...common, desks: 1, rounds: desks * rounds });
+  const paced = await circulationBench(database, { ...common, desks, rounds, paceMs });
+  const many = await circulationBench(database, { ...common, desks, rounds });
+  const cpu = (r: LatencySummary, whole: number) =>
+    r.cpuMs === null ? `(${whole.toFixed(1)} ms)` : `${r.cpuMs.toFixed(1)} ms`;
+  const row = (label: string, r: LatencySummary, whole: number) => [
     label,
     fmt(r.n),
     ms(r.p50),
+    ms(r.p95),
     ms(r.p99),
     ms(r.max),
     fmt(r.opsPerSec, 1),
+    cpu(r, whole),
+    r.queries === null ? '' : r.queries.toFixed(1),
   ];
   table(
-    ['desks', 'request', 'n', 'p50', 'p99', 'max', 'per s'],
+    ['desks', 'request', 'n', 'p50', 'p95', 'p99', 'max', 'per s', 'CPU/req', 'SQL/req'],
     [
-      ['1 (baseline)', ...row('checkout', one.checkout)],
-      ['', ...row('return', one.return)],
-      [`${desks}, a scan per ${paceMs} ms each`, ...row('checkout', paced.checkout)],
-      ['', ...row('return', paced.return)],
-      [`${desks}, flat out`, ...row('checkout', many.checkout)],
-      ['', ...row('return', many.return)],
+      ['1 (baseline)', ...row('checkout', one.checkout, one.cpuMsPerRequest)],
+      ['', ...row('return', one.return, one.cpuMsPerRequest)],
+      [
+        `${desks}, a scan every ${fmt(paceMs)} ms ± 50%`,
+        ...row('checkout', paced.checkout, paced.cpuMsPerRequest),
+      ],
+      ['', ...row('return', paced.return, paced.cpuMsPerRequest)],
+      [`${desks}, flat out`, ...row('checkout', many.checkout, many.cpuMsPerRequest)],
+      ['', ...row('return', many.return, many.cpuMsPerRequest)],
     ],
   );
   out(
     `  throughput: ${fmt(one.totalOpsPerSec, 1)} requests/s with 1 desk, ${fmt(many.totalOpsPerSec, 1)} requests/s with ${desks} desks flat out` +
-      ` (a scan every ${paceMs} ms at ${desks} desks offers ${fmt((desks * 1000) / paceMs, 1)}/s)`,
+      ` (${desks} desks at a scan every ${fmt(paceMs)} ms offer ${fmt((desks * 1000) / paceMs, 1)}/s)`,
+  );
+  out(
+    '  CPU/req: Node CPU (user + system) per request, this process only (the database server is apart);' +
+      ' with one desk per request, with many (in brackets) the whole run over its requests, bench client included.' +
+      ' SQL/req: statements per request, BEGIN/COMMIT not counted.',
   );
   out(
     '  for comparison: FOLIO publishes about 1 s average per checkout; our target is p99 < 25 ms on PostgreSQL',
+  );
+}
+
+// --- patrons on the OPAC and My Library while the desks circulate -----------------------------
+
+async function patronsUnderLoad(opened: Opened, tenantId: string) {
+  const patrons = Number(process.env.BENCH_PATRONS ?? '200');
+  const thinkMs = Number(process.env.BENCH_THINK_MS ?? '8000');
+  const memberShare = Number(process.env.BENCH_MEMBER_SHARE ?? '0.4');
+  const desks = Number(process.env.BENCH_DESKS ?? '20');
+  const paceMs = Number(process.env.BENCH_PACE_MS ?? '1500');
+  const rounds = Number(process.env.BENCH_MIXED_ROUNDS ?? '20');
+  const baselineSessions = Number(process.env.BENCH_PATRON_BASELINE ?? '40');
+  out();
+  out(
+    `Patrons under load: ${fmt(patrons)} simulated patrons on the public OPAC service (HTTP, loopback; ${Math.round(memberShare * 100)}% log in to My Library; think time ${fmt(thinkMs)} ms ± 50%)`,
+  );
+  out(
+    `  while ${desks} desks circulate over HTTP to the core (a scan every ${fmt(paceMs)} ms ± 50%, ${rounds} checkout + return pairs each); core and public service wired as npm start`,
+  );
+  const load0 = loadavg()[0]!;
+  const r = await mixedLoadBench(opened.database, {
+    tenantCode: 'bench',
+    tenantId,
+    ...(opened.url ? { databaseUrl: opened.url } : {}),
+    seed,
+    patrons,
+    memberShare,
+    thinkMs,
+    desks,
+    rounds,
+    paceMs,
+    baselineSessions,
+  });
+  const base = summariseByClass(r.baseline);
+  const loaded = summariseByClass(r.loaded);
+  const rows: (string | number)[][] = [];
+  for (const cls of OPERATION_CLASSES) {
+    const l = loaded.get(cls);
+    const b = base.get(cls);
+    if (!l && !b) continue;
+    rows.push([
+      cls,
+      l ? fmt(l.n) : '0',
+      l ? ms(l.p50) : '',
+      l ? ms(l.p95) : '',
+      l ? ms(l.p99) : '',
+      l ? ms(l.max) : '',
+      l ? fmt(l.perSec, 1) : '',
+      b ? fmt(b.n) : '0',
+      b ? ms(b.p50) : '',
+      b ? ms(b.p95) : '',
+    ]);
+  }
+  const d = r.desks;
+  const da = r.desksAlone;
+  for (const kind of ['checkout', 'return'] as const) {
+    const [loaded, alone] = [d[kind], da[kind]];
+    rows.push([
+      `desk ${kind} (${desks} desks)`,
+      fmt(loaded.n),
+      ms(loaded.p50),
+      ms(loaded.p95),
+      ms(loaded.p99),
+      ms(loaded.max),
+      fmt(loaded.opsPerSec, 1),
+      fmt(alone.n),
+      ms(alone.p50),
+      ms(alone.p95),
+    ]);
+  }
+  table(['operation', 'n', 'p50', 'p95', 'p99', 'max', 'per s', 'alone: n', 'p50', 'p95'], rows);
+  const perSec = (run: typeof r.loaded) => run.samples.length / (run.wallMs / 1000);
+  out(
+    `  patrons: ${fmt(r.loaded.samples.length)} requests in ${ms(r.loaded.wallMs)} = ${fmt(perSec(r.loaded), 1)} requests/s ` +
+      `(${fmt(r.loaded.sessions)} sessions, ${r.members} patrons logged in); desks: ${fmt(d.totalOpsPerSec, 1)} requests/s; ` +
+      `CPU/req over the whole run ${r.cpuMsPerRequest.toFixed(1)} ms (servers, bench clients${opened.url ? '' : ' and PGlite'} in this process)`,
+  );
+  out(
+    `  machine: ${availableParallelism()} CPUs, load average (1 min) ${load0.toFixed(1)} before the run and ${loadavg()[0]!.toFixed(1)} after (other work on the machine included)`,
+  );
+  out(
+    `  alone (baseline): one patron, no desks, no think time: ${fmt(r.baseline.samples.length)} requests, ${fmt(perSec(r.baseline), 1)} requests/s;` +
+      ` the desks alone: the same ${desks} desks at the same pace over HTTP with no patrons, ${Math.max(1, Math.ceil(rounds / 4))} pairs each`,
+  );
+  if (connectionRetries.n)
+    out(
+      `  requests sent again after the kept-alive connection they reused was closed under them (as a browser does): ${connectionRetries.n}`,
+    );
+  out(
+    `  refusals the library gives (renewal not allowed, hold limit …) count as answers; unexpected answers (5xx, 429/423, other 4xx): ${r.loaded.errors.n + r.baseline.errors.n}` +
+      (r.loaded.errors.first.length + r.baseline.errors.first.length
+        ? ` — ${[...r.baseline.errors.first, ...r.loaded.errors.first].slice(0, 5).join('; ')}`
+        : ''),
+  );
+}
+
+// --- checkout to receipt bytes ----------------------------------------------------------------
+
+async function receipts(database: Database, tenantId: string) {
+  const rounds = Number(process.env.BENCH_PRINTS ?? '200');
+  out();
+  out(
+    'Checkout to receipt bytes over real sockets: HTTP checkout + receipt request → core → MQTT (aedes, TCP)',
+  );
+  out('  → edge agent (journal fsync, ESC/POS) → TCP 9100 listener has the whole receipt');
+  const r = await receiptLatency(database, { tenantCode: 'bench', tenantId, rounds });
+  const row = (label: string, xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return [
+      label,
+      fmt(s.length),
+      ms(percentile(s, 0.5)),
+      ms(percentile(s, 0.95)),
+      ms(s.at(-1) ?? Number.NaN),
+    ];
+  };
+  table(
+    ['measure', 'n', 'p50', 'p95', 'max'],
+    [
+      row('MQTT round trip core → agent → core (baseline)', r.ping),
+      row('HTTP checkout alone (baseline)', r.checkout),
+      row('checkout → receipt bytes at the printer', r.receipt),
+    ],
+  );
+  out('  target: checkout-to-receipt-bytes p95 under 300 ms');
+}
+
+// --- scan to browser ------------------------------------------------------------------------
+
+async function scanToBrowser(database: Database, tenantId: string) {
+  const scans = Number(process.env.BENCH_SCANS ?? '300');
+  const paceMs = Number(process.env.BENCH_SCAN_PACE_MS ?? '400');
+  const mqttUrl = process.env.MQTT_URL || undefined;
+  const brokerName = mqttUrl ? `${mqttUrl}` : 'embedded aedes, TCP';
+  out();
+  out(
+    `Scan to browser over real sockets: serial reader on a socat pty → edge agent → MQTT (${brokerName}) → core ScanHub`,
+  );
+  out("  → the paired counter session's /api/scans/stream (SSE) read by an HTTP client on loopback");
+  if (!haveSocat) {
+    out('  skipped: socat is not installed (apt-get install socat)');
+    return;
+  }
+  const r = await scanLatencyBench(database, { tenantCode: 'bench', tenantId, scans, paceMs, seed, mqttUrl });
+  const row = (label: string, xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return [
+      label,
+      fmt(s.length),
+      ms(percentile(s, 0.5)),
+      ms(percentile(s, 0.95)),
+      ms(percentile(s, 0.99)),
+      ms(s.at(-1) ?? Number.NaN),
+    ];
+  };
+  table(
+    ['measure', 'n', 'p50', 'p95', 'p99', 'max'],
+    [
+      row('MQTT publish → subscribe, QoS 1, same broker (baseline)', r.mqtt),
+      row('pty → agent → broker → event-topic subscriber', r.agent),
+      row('pty → … → ScanHub → scan event at the SSE client', r.browser),
+    ],
+  );
+  const inProcess = [
+    'agent',
+    'core',
+    'clients',
+    ...(mqttUrl ? [] : ['aedes']),
+    ...(process.env.DATABASE_URL ? [] : ['PGlite']),
+  ];
+  out(
+    `  CPU/scan: ${r.cpuMsPerScan.toFixed(2)} ms (this process: ${inProcess.join(', ')}; baseline publishes included);` +
+      ` load average ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} on ${availableParallelism()} cores`,
+  );
+  out(
+    `  one scan every ${fmt(paceMs)} ms ± 50% (5 more as warm-up); target: scan-to-browser p95 under 50 ms`,
   );
 }
 
@@ -568,19 +722,94 @@ process.on('SIGINT', () => {
   void Promise.allSettled([...pending].map((f) => f())).then(() => process.exit(130));
 });
 
+/**
+ * `npm run bench -- --reuse` keeps the generated tenant (see reuse.ts); `--only=counter` runs the
+ * counter alone, `--only=search` the catalogue search alone, `--only=marc` the MARC read and import
+ * alone (after the generation or its reuse), `--only=scan` the scan-to-browser latency alone,
+ * `--only=patrons` the OPAC and My Library patrons beside the desks alone
+ */
+const args = process.argv.slice(2);
+const reuse = args.includes('--reuse');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const ONLY_PARTS = ['counter', 'search', 'marc', 'scan', 'patrons'];
+if (only !== undefined && !ONLY_PARTS.includes(only)) {
+  process.stderr.write(`--only takes one of ${ONLY_PARTS.join(', ')} (got "${only}")\n`);
+  process.exit(2);
+}
+
+/** the kept tenant of an earlier run: its id and item count */
+async function describeReused(db: Db, generatedAt: string | null) {
+  const [t] = resultRows<{ id: string }>(await db.execute(sql`select id from tenants where code = 'bench'`));
+  if (!t) throw new Error('the kept bench database has no tenant "bench"; drop it to generate again');
+  const [n] = resultRows<{ n: number }>(
+    await db.execute(sql`select count(*)::int as n from items where tenant_id = ${t.id}`),
+  );
+  out(
+    `Reusing the tenant generated ${generatedAt ?? '(date unknown)'} at scale ${scale}, seed ${seed}: ${fmt(n?.n ?? 0)} items (generation figures: run without --reuse)`,
+  );
+  return { tenantId: t.id, items: n?.n ?? 0 };
+}
+
+/** `--only=scan`: the scan-to-browser benchmark alone, on a small tenant of its own (no generation) */
+async function scanOnly(started: number) {
+  const small = await openBenchDatabase('_scan');
+  pending.add(small.cleanup);
+  out(`文庫 Bunko benchmark — ${small.label}, Node ${process.version}`);
+  try {
+    const { tenantId } = await generateTenant(small.database.db, { seed, scale: 0.001, code: 'bench' });
+    await scanToBrowser(small.database, tenantId);
+  } finally {
+    pending.delete(small.cleanup);
+    await small.cleanup();
+  }
+  out();
+  out(`done in ${ms(performance.now() - started)}`);
+}
+
 async function main() {
   const started = performance.now();
-  const opened = await openBenchDatabase();
+  if (only === 'scan') return scanOnly(started);
+  const kept = reuse ? await openReusable(scale, seed, onQuery) : null;
+  const opened: Opened = kept
+    ? {
+        database: kept.database,
+        label: kept.label,
+        ...(kept.url ? { url: kept.url } : {}),
+        cleanup: () => kept.close(),
+      }
+    : await openBenchDatabase();
   pending.add(opened.cleanup);
   out(`文庫 Bunko benchmark — ${opened.label}, Node ${process.version}`);
   out();
   try {
-    const { tenantId, items: nItems } = await generation(opened.database.db);
-    await counter(opened.database, tenantId);
-    await queries(opened.database.db, tenantId, nItems);
+    let tenant: { tenantId: string; items: number };
+    if (kept?.reused) tenant = await describeReused(opened.database.db, kept.generatedAt);
+    else {
+      tenant = await generation(opened.database.db);
+      await kept?.markGenerated();
+    }
+    const kit = { out, table, ms, fmt, percentile, timeEach, plan };
+    if (only === 'search') await searchBench(opened.database.db, tenant.tenantId, kit);
+    else if (only === 'marc') await marcBench(opened.database.db, tenant.tenantId, kit);
+    else if (only !== 'patrons') await counter(opened.database, tenant.tenantId);
+    if (only === undefined || only === 'patrons') await patronsUnderLoad(opened, tenant.tenantId);
+    if (only === undefined) await receipts(opened.database, tenant.tenantId);
+    if (only === undefined) await scanToBrowser(opened.database, tenant.tenantId);
+    if (only === undefined) {
+      await queries(opened.database.db, tenant.tenantId, tenant.items);
+      // last on this tenant: closing the stock-take changes item statuses
+      await searchBench(opened.database.db, tenant.tenantId, kit);
+      await marcBench(opened.database.db, tenant.tenantId, kit);
+      await stocktakeBench(opened.database.db, tenant.tenantId, seed, { out, ms, fmt, table });
+    }
   } finally {
     pending.delete(opened.cleanup);
     await opened.cleanup();
+  }
+  if (only !== undefined) {
+    out();
+    out(`done in ${ms(performance.now() - started)}`);
+    return;
   }
   // The insert-method comparison runs on a small tenant of its own: right after a multi-GB bulk
   // load, PGlite's first autocommit inserts wait on its own housekeeping, which is not what the
@@ -600,6 +829,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // inspect shows the cause too (a failed fetch says why only there)
+  process.stderr.write(`bench failed: ${inspect(err)}\n`);
   process.exit(1);
 });

@@ -1,8 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../cloud/src/db/client.ts';
+import { resultRows } from '../../cloud/src/db/result-rows.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
-import { countTenantRows, type GenerateResult, generateTenant, resultRows } from '../src/generate-tenant.ts';
+import { countTenantRows, type GenerateResult, generateTenant } from '../src/generate-tenant.ts';
 
 const now = new Date('2026-11-25T03:00:00Z');
 let database: Database;

@@ -1,24 +1,27 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Server } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAdaptorServer } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from './app.ts';
 import { AgentBridge } from './broker/agent-bridge.ts';
 import { CORE_MQTT_USER, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { tenants } from './db/schema/index.ts';
-import { ensureDemoAgentConfig } from './demo/demo-agent.ts';
-import { DEMO_LOGINS, DEMO_TENANT, ensureDemo } from './demo/seed.ts';
+import { demoPrintsDir, ensureDemoAgentConfig } from './demo/demo-agent.ts';
+import { DEMO_LOGINS, DEMO_PATRON_LOGIN, DEMO_TENANT, ensureDemo } from './demo/seed.ts';
 import { reindexBibSearch } from './domain/catalog/reindex-search.ts';
 import { startScheduler } from './domain/jobs/daily.ts';
+import { MarcImportRunner } from './domain/marc/import-jobs.ts';
+import { OfflineLink } from './domain/offline/agent-link.ts';
 import { ScanHub } from './domain/scans/scan-hub.ts';
-import { listenOrExplain, PortInUseError } from './listen.ts';
+import { StocktakeIntake } from './domain/stocktake/intake.ts';
+import { exitOnStartFailure, serveApp } from './listen.ts';
+import { smtpMailer } from './mail/mailer.ts';
+import { startOutboxWorker } from './mail/outbox-worker.ts';
+import { servePublicBesideCore } from './public/beside-core.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -59,50 +62,84 @@ async function main() {
       wsPort: config.MQTT_WS_PORT,
       corePassword,
       logger,
+      ...(config.MQTT_TLS_PORT !== undefined && config.BUNKO_TLS_CERT && config.BUNKO_TLS_KEY
+        ? {
+            tls: {
+              port: config.MQTT_TLS_PORT,
+              cert: readFileSync(config.BUNKO_TLS_CERT),
+              key: readFileSync(config.BUNKO_TLS_KEY),
+              ...(config.MQTT_CLIENT_CA_FILE ? { clientCa: readFileSync(config.MQTT_CLIENT_CA_FILE) } : {}),
+            },
+          }
+        : {}),
     });
     mqttUrl = `mqtt://${config.HOST}:${broker.port}`;
   }
-  // scanner pairings live in memory with the staff sessions: after a restart staff pair again
+  // scanner pairings are rows of scan_pairings: a restart keeps each desk paired with its session
   const scans = new ScanHub({ db: database.db, logger });
-  const agents = new AgentBridge({
+  const stocktake = new StocktakeIntake({ db: database.db, logger, agents: () => agents });
+  const agents: AgentBridge = new AgentBridge({
     url: mqttUrl,
-    ...(broker ? { username: CORE_MQTT_USER, password: corePassword } : {}),
+    ...(broker
+      ? { username: CORE_MQTT_USER, password: corePassword }
+      : {
+          ...(config.MQTT_USERNAME ? { username: config.MQTT_USERNAME } : {}),
+          ...(config.MQTT_PASSWORD ? { password: config.MQTT_PASSWORD } : {}),
+          ...(config.mqttTls ? { tls: config.mqttTls } : {}),
+        }),
     db: database.db,
     logger,
     events: scans,
+    offline: new OfflineLink({ db: database.db, logger }),
+    stocktake,
   });
   await agents.start();
 
+  const serviceToken =
+    config.BUNKO_SERVICE_TOKEN ?? createHmac('sha256', secret).update('public-service').digest('base64url');
+  const webRoot = process.env.BUNKO_WEB_ROOT ?? join(repoRoot, 'web/dist');
+  // mail (password reset, notices) waits in the outbox until SMTP is configured
+  const mail = config.BUNKO_SMTP_URL
+    ? startOutboxWorker(
+        database.db,
+        smtpMailer({ url: config.BUNKO_SMTP_URL, from: config.BUNKO_MAIL_FROM }),
+        logger,
+      )
+    : undefined;
+  // MARC import jobs (取込) queued by any core process, and those of a process that died, resumed
+  const marcImports = new MarcImportRunner(database.db, logger, { pollMs: 10_000 }).start();
   const app = createApp({
     config,
+    marcImports,
+    serviceToken,
     database,
     logger,
     agents,
     scans,
-    webRoot: process.env.BUNKO_WEB_ROOT ?? join(repoRoot, 'web/dist'),
+    webRoot,
+    ...(mail ? { mail } : {}),
     isReady: () => agents.connected,
+    ...(demo && config.BUNKO_DEMO_AGENT === 'on'
+      ? { demoPrints: { tenantId: demo.tenantId, dir: demoPrintsDir(config.dataDir) } }
+      : {}),
     publicConfig: () => ({
       defaultTenant: demo ? DEMO_TENANT.code : null,
       demo: Boolean(demo),
       ...(demo ? { demoLogins: DEMO_LOGINS } : {}),
     }),
   });
-  const server = (
-    config.secure
-      ? createAdaptorServer({
-          fetch: app.fetch,
-          createServer: createHttpsServer,
-          serverOptions: {
-            key: readFileSync(config.BUNKO_TLS_KEY!),
-            cert: readFileSync(config.BUNKO_TLS_CERT!),
-          },
-        })
-      : createAdaptorServer({ fetch: app.fetch })
-  ) as Server;
-  await listenOrExplain(server, config.PORT, config.HOST, 'PORT');
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
-  const url = `${config.secure ? 'https' : 'http'}://${config.HOST}:${port}/`;
+  const { server, url } = await serveApp(app.fetch, { config, port: config.PORT, variable: 'PORT' });
+
+  // the public OPAC service beside the core: its own port, the catalogue reader, no personal data
+  const publicServer = await servePublicBesideCore({
+    config,
+    database,
+    core: app,
+    serviceToken,
+    webRoot,
+    defaultTenant: config.BUNKO_PUBLIC_TENANT ?? (demo ? DEMO_TENANT.code : null),
+  });
+  const reader = publicServer.reader;
 
   let agentProcess: ChildProcess | undefined;
   if (demo && config.BUNKO_DEMO_AGENT === 'on') {
@@ -125,7 +162,8 @@ async function main() {
   const lines = [
     '',
     `  文庫 Bunko is ready in ${readyMs} ms — ${url}`,
-    `  database: ${database.kind}${database.kind === 'pglite' ? ` (${join(config.dataDir, 'pg')})` : ''}, MQTT: ${mqttUrl}`,
+    `  蔵書検索 (public OPAC, no personal data) — ${publicServer.url}`,
+    `  database: ${database.kind}${database.kind === 'pglite' ? ` (${join(config.dataDir, 'pg')})` : ''}, MQTT: ${mqttUrl}${broker?.tlsPort ? ` (agents also mqtts://${config.HOST}:${broker.tlsPort})` : ''}`,
   ];
   if (demo) {
     lines.push(
@@ -133,6 +171,9 @@ async function main() {
     );
     for (const l of DEMO_LOGINS)
       lines.push(`    ${l.roleJa.padEnd(10, '　')} ID: ${l.loginId.padEnd(10)} password: ${l.password}`);
+    lines.push(
+      `  マイページ / My Library (${publicServer.url}opac/login): card ${DEMO_PATRON_LOGIN.card} password: ${DEMO_PATRON_LOGIN.password}`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
@@ -142,7 +183,11 @@ async function main() {
     stopping = true;
     agentProcess?.kill('SIGTERM');
     server.close();
+    publicServer.server.close();
+    await reader.close().catch(() => {});
     await stopScheduler().catch(() => {});
+    await marcImports.stop().catch(() => {});
+    await mail?.stop().catch(() => {});
     await agents.stop().catch(() => {});
     await broker?.close().catch(() => {});
     await database.close().catch(() => {});
@@ -152,13 +197,4 @@ async function main() {
   process.on('SIGTERM', stop);
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof PortInUseError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(
-    `起動に失敗しました / failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);

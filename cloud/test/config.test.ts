@@ -39,6 +39,16 @@ describe('configuration', () => {
     [{ BUNKO_SECRET: 'short' }, 'BUNKO_SECRET'],
     [{ BUNKO_DEMO: 'maybe' }, 'BUNKO_DEMO'],
     [{ BUNKO_TLS_CERT: '/c.pem' }, 'BUNKO_TLS_KEY'],
+    [{ BUNKO_PUBLIC_PORT: 'public' }, 'BUNKO_PUBLIC_PORT'],
+    [{ BUNKO_PUBLIC_DATABASE_URL: 'mysql://x' }, 'BUNKO_PUBLIC_DATABASE_URL'],
+    [{ BUNKO_CORE_URL: 'core' }, 'BUNKO_CORE_URL'],
+    [{ BUNKO_SERVICE_TOKEN: 'short' }, 'BUNKO_SERVICE_TOKEN'],
+    [{ MQTT_CERT_FILE: '/c.pem', MQTT_KEY_FILE: '/k.pem' }, 'MQTT_URL'],
+    [{ MQTT_URL: 'mqtts://broker:8883', MQTT_CERT_FILE: '/c.pem' }, 'MQTT_KEY_FILE'],
+    [{ MQTT_URL: 'mqtts://broker:8883', MQTT_CA_FILE: '/nonexistent/ca.pem' }, 'MQTT_CA_FILE: cannot read'],
+    [{ MQTT_TLS_PORT: '8883' }, 'MQTT_TLS_PORT needs BUNKO_TLS_CERT'],
+    [{ MQTT_CLIENT_CA_FILE: '/ca.pem' }, 'MQTT_TLS_PORT'],
+    [{ MQTT_URL: 'mqtts://broker:8883', MQTT_TLS_PORT: '8883' }, 'MQTT_TLS_PORT is for the embedded broker'],
   ])('names the bad variable in %o', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(name));

@@ -2,10 +2,10 @@ import { and, eq, isNull } from 'drizzle-orm';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import { loanRules, loans, patronCards, patronCategories, patrons } from '../src/db/schema/index.ts';
+import { loanRules, loans, patronCards, patrons } from '../src/db/schema/index.ts';
 import { addDays } from '../src/domain/calendar/dates.ts';
 import { makeLibrary } from './support/library-fixture.ts';
-import { call, login, testApp } from './support/test-app.ts';
+import { call, login, patronCategory, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 let database: Database;
@@ -33,10 +33,7 @@ beforeAll(async () => {
   app = testApp(database);
   lib = await makeLibrary(database, 'grp');
   counter = await login(app, 'grp', 'counter');
-  const [cat] = await database.db
-    .insert(patronCategories)
-    .values({ tenantId: lib.tenantId, code: 'group', nameJa: '団体', nameEn: 'Group' })
-    .returning();
+  const cat = await patronCategory(database, lib.tenantId, 'group');
   await database.db.insert(loanRules).values({
     tenantId: lib.tenantId,
     patronCategoryId: cat!.id,

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import { locations, materialTypes, patronCategories } from '../src/db/schema/index.ts';
+import { locations, materialTypes } from '../src/db/schema/index.ts';
 import {
   type RuleRow,
   resolveOverallRule,
   resolveRule,
   resolveTypeRule,
 } from '../src/domain/rules/resolve-rule.ts';
-import { call, login, makeTenant, testApp } from './support/test-app.ts';
+import { call, login, makeTenant, patronCategory, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 const base = {
@@ -79,14 +79,8 @@ describe('editing the loan rules', () => {
     const { tenant } = await makeTenant(database, 'rules');
     const { tenant: other } = await makeTenant(database, 'rules-other');
     const db = database.db;
-    const [child] = await db
-      .insert(patronCategories)
-      .values({ tenantId: tenant.id, code: 'child', nameJa: '児童', nameEn: 'Child' })
-      .returning();
-    const [foreign] = await db
-      .insert(patronCategories)
-      .values({ tenantId: other.id, code: 'child', nameJa: '児童', nameEn: 'Child' })
-      .returning();
+    const child = await patronCategory(database, tenant.id, 'child');
+    const foreign = await patronCategory(database, other.id, 'child');
     const [dvd] = await db
       .insert(materialTypes)
       .values({ tenantId: tenant.id, code: 'dvd', nameJa: 'DVD', nameEn: 'DVD', isAv: true })

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import { patronCategories, patrons } from '../src/db/schema/index.ts';
-import { call, login, makeTenant, PASSWORD, testApp } from './support/test-app.ts';
+import { patrons } from '../src/db/schema/index.ts';
+import { call, login, makeTenant, PASSWORD, patronCategory, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 let database: Database;
@@ -12,10 +12,7 @@ let patronId: string;
 beforeAll(async () => {
   database = await freshDatabase();
   const { tenant } = await makeTenant(database, 'logs');
-  const [cat] = await database.db
-    .insert(patronCategories)
-    .values({ tenantId: tenant.id, code: 'general', nameJa: '一般', nameEn: 'Adult' })
-    .returning();
+  const cat = await patronCategory(database, tenant.id, 'general');
   const [p] = await database.db
     .insert(patrons)
     .values({

@@ -12,10 +12,10 @@ import { pickBibFields } from '../src/domain/marc/bib-fields.ts';
 import type { ImportReport } from '../src/domain/marc/import-marc.ts';
 import { call, login, makeTenant, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
+import { requireTool } from './support/tools.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures/marc', name));
 const NDL = 'jp__ndl-japan-marc21-first180.mrc';
-const hasYaz = spawnSync('yaz-marcdump', ['-V']).status !== null;
 
 let database: Database;
 let app: ReturnType<typeof testApp>;
@@ -141,16 +141,15 @@ describe('MARC export', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-bunko-records')).toBe('180');
     const bytes = new Uint8Array(await res.arrayBuffer());
-    if (hasYaz) {
-      const path = join(mkdtempSync(join(tmpdir(), 'bunko-export-')), 'export.mrc');
-      writeFileSync(path, bytes);
-      const yaz = spawnSync('yaz-marcdump', ['-n', '-v', path]);
-      expect(yaz.status).toBe(0);
-      expect(yaz.stderr.toString()).toBe('');
-      const dump = spawnSync('yaz-marcdump', [path]).stdout.toString();
-      expect(dump.match(/^\d{5}nam a22/gm)).toHaveLength(180);
-      expect(dump).toContain('これからの本の話をしよう');
-    }
+    requireTool('yaz-marcdump', 'yaz');
+    const path = join(mkdtempSync(join(tmpdir(), 'bunko-export-')), 'export.mrc');
+    writeFileSync(path, bytes);
+    const yaz = spawnSync('yaz-marcdump', ['-n', '-v', path]);
+    expect(yaz.status).toBe(0);
+    expect(yaz.stderr.toString()).toBe('');
+    const dump = spawnSync('yaz-marcdump', [path]).stdout.toString();
+    expect(dump.match(/^\d{5}nam a22/gm)).toHaveLength(180);
+    expect(dump).toContain('これからの本の話をしよう');
     const report = await importFile('marcb', bytes);
     expect(report).toMatchObject({ created: 180, rejected: 0 });
     expect(await bibsOf('marcb')).toEqual(await bibsOf('marca'));
@@ -197,5 +196,34 @@ describe('bunko marc (CLI)', () => {
     expect(exported.status).toBe(0);
     expect(exported.err).toMatch(/exported 182 records/);
     expect(readFileSync(outFile).length).toBeGreaterThan(100_000);
+    // a record read past a bad field is imported, and the warning says where and what was left out
+    const warned = await run([
+      'marc',
+      'import',
+      join(dir, 'bad__pymarc__bad_indicator.dat'),
+      '--tenant',
+      'cli',
+    ]);
+    expect(warned.status).toBe(0);
+    expect(warned.out).toMatch(/created 1, updated 0, unchanged 0, rejected 0/);
+    expect(warned.out).toContain(
+      '  warning, record 1: directory entry 1 at byte 24: tag "0 2" is not three letters or digits; the field is left out\n',
+    );
+    // UNIMARC is recognised by its first record; an unknown --encoding is a usage error
+    const unimarc = await run(['marc', 'import', join(dir, 'unimarc__marcjs__bib.mrc'), '--tenant', 'cli']);
+    expect(unimarc.status).toBe(0);
+    expect(unimarc.out).toMatch(/6 records \(iso2709, mapping unimarc\)/);
+    expect(unimarc.out).toMatch(/warning, record 1: 100 \$a\/26-29 names 01 ISO 646/);
+    const badEncoding = await run([
+      'marc',
+      'import',
+      join(dir, NDL),
+      '--tenant',
+      'cli',
+      '--encoding',
+      'nosuch',
+    ]);
+    expect(badEncoding.status).toBe(2);
+    expect(badEncoding.err).toMatch(/unknown encoding "nosuch"/);
   });
 });

@@ -128,7 +128,10 @@ describe('the scheduled daily run', () => {
     ]);
     expect([...a, ...b].filter((t) => t === lib.tenantId)).toHaveLength(1);
     expect(await runDueDailyJobs(database.db, silentLogger)).not.toContain(lib.tenantId);
-    const runs = await database.db.select().from(jobRuns).where(eq(jobRuns.tenantId, lib.tenantId));
+    const runs = await database.db
+      .select()
+      .from(jobRuns)
+      .where(and(eq(jobRuns.tenantId, lib.tenantId), eq(jobRuns.job, 'daily-circulation')));
     expect(runs).toHaveLength(1);
     expect(runs[0]!.finishedAt).not.toBeNull();
   });

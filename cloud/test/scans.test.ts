@@ -1,10 +1,12 @@
+import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import { devices } from '../src/db/schema/index.ts';
+import { devices, operationLog, scanPairings, staffSessions } from '../src/db/schema/index.ts';
+import { resolveSession } from '../src/domain/auth/sessions.ts';
 import type { Ctx } from '../src/domain/context.ts';
 import { registerAgent } from '../src/domain/devices/agents.ts';
 import { pairingCodeFromScan } from '../src/domain/scans/pairing-code.ts';
-import { ScanHub } from '../src/domain/scans/scan-hub.ts';
+import { ScanHub, type ScanMessage } from '../src/domain/scans/scan-hub.ts';
 import { adminCtx, call, login, makeTenant, silentLogger, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
@@ -143,6 +145,89 @@ describe('scan hub', () => {
     expect(await (await call(app, a, 'DELETE', '/api/scans/pairing')).json()).toEqual({ unpaired: true });
     expect(await (await call(app, a, 'DELETE', '/api/scans/pairing')).json()).toEqual({ unpaired: false });
     expect(await pairing(a)).toBeNull();
+  });
+
+  it('keeps a pairing across a core restart (with its seq rule) and removes it at logout', async () => {
+    const cookie = await login(app, 'scanhub', 'counter');
+    const session = (await resolveSession(database.db, cookie.slice(cookie.indexOf('=') + 1), new Date()))!;
+    // read before the code, its handling overtaken: it must never reach the session, before or after a restart
+    const early = scan('A1000020A');
+    expect(await hub.handleEvent(tenantId, agentId, scan(await code(cookie)))).toBe('paired');
+    const rows = await database.db
+      .select()
+      .from(scanPairings)
+      .where(and(eq(scanPairings.tenantId, tenantId), eq(scanPairings.sessionId, session.staff.sessionId)));
+    const [own] = await database.db
+      .select({ expiresAt: staffSessions.expiresAt })
+      .from(staffSessions)
+      .where(eq(staffSessions.id, session.staff.sessionId));
+    expect(rows).toEqual([
+      expect.objectContaining({
+        agentId,
+        deviceKey: 'scanner-1',
+        fromSeq: early.seq + 1,
+        expiresAt: own!.expiresAt,
+      }),
+    ]);
+
+    // the core restarts: a new hub and app on the same database; the browser reconnects its stream
+    const restarted = new ScanHub({ db: database.db, logger: silentLogger, now: () => new Date(clock) });
+    const app2 = testApp(database, { scans: restarted });
+    expect(await (await call(app2, cookie, 'GET', '/api/scans/pairing')).json()).toEqual({
+      pairing: {
+        agentId,
+        agentNameJa: 'カウンター1',
+        deviceId: 'scanner-1',
+        pairedAt: rows[0]!.createdAt.toISOString(),
+      },
+    });
+    const got: ScanMessage[] = [];
+    const ctx: Ctx = { ...adminCtx(database, tenantId, session.staff.id), staff: session.staff };
+    const stop = restarted.subscribe(ctx, (m) => got.push(m));
+    expect(await restarted.handleEvent(tenantId, agentId, early)).toBe('notPaired');
+    expect(await restarted.handleEvent(tenantId, agentId, scan('A1000021A'))).toBe('delivered');
+    expect(got).toEqual([
+      expect.objectContaining({ type: 'scan', data: 'A1000021A', deviceId: 'scanner-1' }),
+    ]);
+
+    // logout: the pairing goes in the same step, the open stream hears it, the log says why
+    expect((await call(app2, cookie, 'POST', '/api/auth/logout')).status).toBe(200);
+    expect(got.at(-1)).toEqual({ type: 'unpaired', reason: 'sessionEnded' });
+    expect(
+      await database.db
+        .select()
+        .from(scanPairings)
+        .where(eq(scanPairings.sessionId, session.staff.sessionId)),
+    ).toEqual([]);
+    expect(await restarted.handleEvent(tenantId, agentId, scan('A1000022A'))).toBe('notPaired');
+    const log = await database.db
+      .select({ action: operationLog.action, details: operationLog.details })
+      .from(operationLog)
+      .where(and(eq(operationLog.tenantId, tenantId), like(operationLog.action, 'scanner.unpair')))
+      .orderBy(operationLog.seq);
+    expect(log.at(-1)).toEqual({
+      action: 'scanner.unpair',
+      details: { deviceId: 'scanner-1', reason: 'logout' },
+    });
+    stop();
+  });
+
+  it('ends a pairing with its session’s expiry', async () => {
+    const cookie = await login(app, 'scanhub', 'counter');
+    expect(await hub.handleEvent(tenantId, agentId, scan(await code(cookie)))).toBe('paired');
+    const saved = clock;
+    try {
+      clock += 400 * 24 * 3600_000;
+      expect(await hub.handleEvent(tenantId, agentId, scan('A1000023A'))).toBe('notPaired');
+      expect(
+        await database.db
+          .select()
+          .from(scanPairings)
+          .where(and(eq(scanPairings.tenantId, tenantId), eq(scanPairings.agentId, agentId))),
+      ).toEqual([]);
+    } finally {
+      clock = saved;
+    }
   });
 
   it('answers 503 when the core runs without scanner delivery', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
 import { bibRecords, holds, items, materialTypes } from '../src/db/schema/index.ts';
 import { reindexBibSearch } from '../src/domain/catalog/reindex-search.ts';
+import { SEARCH_EXACT_LIMIT } from '../src/domain/catalog/search-bibs.ts';
 import { bibSearchGrams } from '../src/domain/catalog/search-text.ts';
 import { makeLibrary } from './support/library-fixture.ts';
 import { call, login, testApp } from './support/test-app.ts';
@@ -137,7 +138,7 @@ beforeAll(async () => {
         ...bib,
         tenantId: lib.tenantId,
         materialTypeId: typeId(type ?? 'book'),
-        searchGrams: bibSearchGrams(bib),
+        searchGrams: bibSearchGrams({ pubYear: null, ...bib }),
       })
       .returning({ id: bibRecords.id });
     ids[key] = row!.id;
@@ -266,10 +267,10 @@ describe('searchBibs: facets, sorting, availability', () => {
     expect(r.items).toHaveLength(1);
     const f = r.facets!;
     expect(f.materialType).toEqual([
-      { value: 'book', label: '図書', count: 4 },
-      { value: 'dvd', label: 'DVD', count: 1 },
+      { value: 'book', label: '図書', labelEn: 'Book', count: 4 },
+      { value: 'dvd', label: 'DVD', labelEn: 'DVD', count: 1 },
     ]);
-    expect(f.location).toEqual([{ value: 'main', label: '本館', count: 5 }]);
+    expect(f.location).toEqual([{ value: 'main', label: '本館', labelEn: 'Main', count: 5 }]);
     expect(f.decade!.map((x) => [x.value, x.count])).toEqual([
       ['2020', 2],
       ['2010', 1],
@@ -277,10 +278,10 @@ describe('searchBibs: facets, sorting, availability', () => {
       ['1990', 1],
     ]);
     expect(f.ndc).toEqual([
-      { value: '0', label: '0 総記', count: 1 },
-      { value: '2', label: '2 歴史', count: 1 },
-      { value: '5', label: '5 技術', count: 1 },
-      { value: '9', label: '9 文学', count: 2 },
+      { value: '0', label: '0 総記', labelEn: '0 General works', count: 1 },
+      { value: '2', label: '2 歴史', labelEn: '2 History', count: 1 },
+      { value: '5', label: '5 技術', labelEn: '5 Technology', count: 1 },
+      { value: '9', label: '9 文学', labelEn: '9 Literature', count: 2 },
     ]);
     expect(f.availability).toEqual([{ value: 'available', label: '貸出可', count: 5 }]);
   });
@@ -346,6 +347,98 @@ describe('searchBibs: facets, sorting, availability', () => {
   });
 });
 
+describe('searchBibs: the year and NDC filters', () => {
+  it("narrows by a decade (the decade facet's value) or a range of years, from the index's year tokens", async () => {
+    expect(await found('', { decade: '2010' })).toEqual(new Set(['nekoGhost', 'catLife', 'okinawaFood']));
+    expect(await found('', { yearFrom: '1999', yearTo: '2010' })).toEqual(
+      new Set(['computer', 'decoy', 'okinawaFood']),
+    );
+    expect(await found('', { yearFrom: '2018' })).toEqual(new Set(['catLife', 'okinawaSea', 'sea']));
+    expect(await found('', { yearTo: '1990' })).toEqual(new Set(['oldLibrary']));
+    // a decade and a range together: the years both admit
+    expect(await found('', { decade: '2010', yearFrom: '2012' })).toEqual(new Set(['nekoGhost', 'catLife']));
+    expect(await found('', { decade: '2010', yearTo: '2005' })).toEqual(new Set());
+    // the facets count the narrowed hits
+    const r = await search('沖縄 OR 海', { decade: '2020' });
+    expect(new Set(keysOf(r))).toEqual(new Set(['okinawaSea', 'sea']));
+    expect(r.facets!.decade!.map((f) => [f.value, f.label, f.count])).toEqual([['2020', '2020年代', 2]]);
+    expect(r.facets!.decade![0]).toMatchObject({ labelEn: '2020s' });
+  });
+
+  it('combines with the query language, the other facets and the NDC class', async () => {
+    expect(await found('沖縄 OR 海', { decade: '1990', materialType: 'dvd' })).toEqual(new Set(['decoy']));
+    expect(await found('沖縄 OR 海', { decade: '1990', materialType: 'book' })).toEqual(new Set());
+    expect(await found('ネコ', { decade: '2010', location: 'branch' })).toEqual(new Set(['nekoGhost']));
+    expect(await found('', { ndc: '9' })).toEqual(new Set(['sea', 'decoy']));
+    expect(await found('', { ndc: '9', decade: '2020' })).toEqual(new Set(['sea']));
+    expect(await found('', { ndc: '913.6', yearTo: '2000' })).toEqual(new Set(['decoy']));
+    expect(await found('海 -沖縄', { yearFrom: '2000' })).toEqual(new Set(['sea', 'computer']));
+    expect(await found('year:2010-2020', { decade: '2010', ndc: '6' })).toEqual(new Set(['catLife']));
+  });
+
+  it('keeps each sort order inside the filter', async () => {
+    const inOrder = async (q: string, sort: string, extra: Record<string, string>) =>
+      keysOf(await search(q, { sort, ...extra }));
+    expect(await inOrder('', 'newest', { decade: '2010' })).toEqual(['catLife', 'nekoGhost', 'okinawaFood']);
+    expect(await inOrder('', 'reading', { decade: '2010' })).toEqual(['okinawaFood', 'catLife', 'nekoGhost']);
+    // relevance with no words is 五十音順
+    expect(await inOrder('', 'relevance', { decade: '2010' })).toEqual([
+      'okinawaFood',
+      'catLife',
+      'nekoGhost',
+    ]);
+    // both in the title by their reading: the shorter title first
+    expect(await inOrder('ネコ', 'relevance', { yearFrom: '2010', yearTo: '2019' })).toEqual([
+      'catLife',
+      'nekoGhost',
+    ]);
+    expect(await inOrder('海', 'newest', { yearFrom: '1999', yearTo: '2020' })).toEqual([
+      'okinawaSea',
+      'computer',
+      'decoy',
+    ]);
+    expect(await inOrder('海', 'reading', { yearFrom: '1999', yearTo: '2020' })).toEqual([
+      'okinawaSea',
+      'computer',
+      'decoy',
+    ]);
+  });
+
+  it('answers a bad year or NDC with a 400 naming the field, staff and OPAC alike', async () => {
+    for (const [params, field] of [
+      [{ decade: '2015' }, 'decade'],
+      [{ decade: 'nineties' }, 'decade'],
+      [{ decade: '' }, 'decade'],
+      [{ yearFrom: '20x' }, 'yearFrom'],
+      [{ yearTo: '12345' }, 'yearTo'],
+      [{ yearFrom: '2020', yearTo: '2010' }, 'yearTo'],
+      [{ ndc: 'abc' }, 'ndc'],
+    ] as const) {
+      const qs = new URLSearchParams({ q: '海', ...params });
+      for (const res of [
+        await call(app, librarian, 'GET', `/api/bibs?${qs}`),
+        field === 'ndc' ? null : await app.request(`/api/opac/search?tenant=srch&${qs}`),
+      ]) {
+        if (!res) continue;
+        expect(res.status, JSON.stringify(params)).toBe(400);
+        const body = (await res.json()) as { code: string; issues: { path: string; message: string }[] };
+        expect(body.code).toBe('validation');
+        expect(body.issues.map((i) => i.path)).toEqual([field]);
+      }
+    }
+  });
+
+  it('narrows the public OPAC search by decade too', async () => {
+    const res = await app.request(
+      `/api/opac/search?tenant=srch&q=${encodeURIComponent('海')}&decade=2000&sort=newest`,
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: { id: string }[]; facets: Record<string, Facet[]> };
+    expect(body.items.map((i) => i.id)).toEqual([ids.computer]);
+    expect(body.facets.decade!.map((f) => f.value)).toEqual(['2000']);
+  });
+});
+
 describe('keeping the index current', () => {
   it('indexes records created and changed through the API', async () => {
     const created = await call(app, librarian, 'POST', '/api/bibs', {
@@ -380,5 +473,83 @@ describe('keeping the index current', () => {
     await reindexBibSearch(database.db, other.tenantId);
     const r = await search('書名');
     expect(r.total).toBe(12);
+  });
+});
+
+describe('searchBibs: a hit set larger than SEARCH_EXACT_LIMIT', () => {
+  let big: Awaited<ReturnType<typeof makeLibrary>>;
+  let token: string;
+  const n = SEARCH_EXACT_LIMIT + 200;
+  const bigIds: Record<string, string> = {};
+
+  beforeAll(async () => {
+    big = await makeLibrary(database, 'srchbig');
+    const rows = Array.from({ length: n }, (_, i) => {
+      const bib = {
+        title: `星の本 第${i + 1}巻`,
+        titleReading: `ホシ ノ ホン ダイ${String(i + 1).padStart(4, '0')}カン`,
+        publisher: '星空社',
+        pubYear: 1990 + (i % 20),
+        ndc: i % 2 ? '440' : '913.6',
+      };
+      return { ...bib, tenantId: big.tenantId, searchGrams: bibSearchGrams(bib) };
+    });
+    // the ones a full ranking must put first, whatever order the index yields hits in
+    const special = {
+      exactTitle: { title: '星', titleReading: 'ホシ', pubYear: 1980 },
+      newest: { title: '星の図鑑', titleReading: 'ホシ ノ ズカン', pubYear: 2025 },
+      firstReading: { title: '一番星', titleReading: 'アイバンボシ', pubYear: 1985 },
+    };
+    await database.db.insert(bibRecords).values(rows);
+    for (const [key, bib] of Object.entries(special)) {
+      const [row] = await database.db
+        .insert(bibRecords)
+        .values({ ...bib, tenantId: big.tenantId, searchGrams: bibSearchGrams(bib) })
+        .returning({ id: bibRecords.id });
+      bigIds[key] = row!.id;
+    }
+    await database.db.insert(items).values({
+      tenantId: big.tenantId,
+      bibId: bigIds.exactTitle!,
+      barcode: '39990001',
+      locationId: big.mainId,
+      status: 'onLoan',
+    });
+    token = await login(app, 'srchbig', 'librarian');
+  });
+
+  const bigSearch = async (extra: Record<string, string>) => {
+    const res = await call(app, token, 'GET', `/api/bibs?${new URLSearchParams({ limit: '5', ...extra })}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as Result & { totalExact: boolean; facetsExact: boolean };
+  };
+
+  it('reports a lower bound, counts facets over a bounded sample, and still ranks the best first', async () => {
+    const r = await bigSearch({ q: '星' });
+    expect(r.total).toBe(SEARCH_EXACT_LIMIT);
+    expect(r.totalExact).toBe(false);
+    expect(r.facetsExact).toBe(false);
+    expect(r.items[0]!.id).toBe(bigIds.exactTitle);
+    expect(r.items[0]).toMatchObject({ itemCount: 1, onLoanCount: 1, availability: 'onLoan' });
+    const counted = r.facets!.ndc!.reduce((a, f) => a + f.count, 0);
+    expect(counted).toBe(SEARCH_EXACT_LIMIT);
+  });
+
+  it('gives the true first page in newest and reading order', async () => {
+    expect((await bigSearch({ q: '星', sort: 'newest' })).items[0]!.id).toBe(bigIds.newest);
+    expect((await bigSearch({ q: '星', sort: 'reading' })).items[0]!.id).toBe(bigIds.firstReading);
+    const second = await bigSearch({ q: '星', sort: 'reading', offset: '1' });
+    expect(second.items.slice(0, 4).map((i) => i.title)).toEqual([
+      '星',
+      '星の図鑑',
+      '星の本 第1巻',
+      '星の本 第2巻',
+    ]);
+  });
+
+  it('is exact again once a filter narrows the hits', async () => {
+    const r = await bigSearch({ q: '星 year:2025' });
+    expect(r).toMatchObject({ total: 1, totalExact: true, facetsExact: true });
+    expect(r.items.map((i) => i.id)).toEqual([bigIds.newest]);
   });
 });

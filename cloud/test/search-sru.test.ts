@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
 import { call, login, makeTenant, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
+import { requireTool } from './support/tools.ts';
 
 let database: Database;
 let app: ReturnType<typeof testApp>;
@@ -75,11 +75,25 @@ describe('SRU 1.2', () => {
     expect((await get('/sru')).body).toContain('explainResponse');
   });
 
+  it('returns MARCXML records from our MARC 21 writer when asked for recordSchema=marcxml', async () => {
+    const r = await get(
+      `/sru?operation=searchRetrieve&version=1.2&recordSchema=marcxml&query=${encodeURIComponent('bath.isbn=9784061234567')}`,
+    );
+    expect(r.body).toContain('<srw:recordSchema>info:srw/schema/1/marcxml-v1.1</srw:recordSchema>');
+    expect(r.body).toContain('<record xmlns="http://www.loc.gov/MARC21/slim">');
+    // the title, with its reading in a linked 880 (JAPAN/MARC style)
+    expect(r.body).toMatch(
+      /<datafield tag="245"[^>]*>\s*<subfield code="6">880-\d\d<\/subfield>\s*<subfield code="a">沖縄の海<\/subfield>/,
+    );
+    expect(r.body).toMatch(
+      /<datafield tag="880"[^>]*>\s*<subfield code="6">245-\d\d\/\$1<\/subfield>\s*<subfield code="a">オキナワノウミ<\/subfield>/,
+    );
+    expect(r.body).toMatch(/<datafield tag="020"[^>]*>\s*<subfield code="a">9784061234567<\/subfield>/);
+    expect((await get('/sru')).body).toContain('marcxml-v1.1');
+  });
+
   it('is read by yaz-client', async () => {
-    if (!existsSync('/usr/bin/yaz-client')) {
-      console.log('yaz-client not installed (Debian package yaz): skipped');
-      return;
-    }
+    requireTool('yaz-client', 'yaz');
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     const { port } = server.address() as AddressInfo;
@@ -91,6 +105,13 @@ describe('SRU 1.2', () => {
       const { stdout } = await child;
       expect(stdout).toMatch(/Number of hits: 2/);
       expect(stdout).toContain('<dc:title>');
+      const marc = promisify(execFile)('yaz-client', [], { timeout: 20_000 });
+      marc.child.stdin!.end(
+        `open http://127.0.0.1:${port}/sru\nsru get 1.2\nquerytype cql\nformat xml\nschema marcxml\nfind dc.title=星\nshow 1\nquit\n`,
+      );
+      const out = (await marc).stdout;
+      expect(out).toMatch(/Number of hits: 1/);
+      expect(out).toContain('<subfield code="a">星の旅</subfield>');
     } finally {
       server.close();
     }
@@ -107,6 +128,22 @@ describe('OpenSearch', () => {
     expect(r.body).toContain('<opensearch:totalResults>2</opensearch:totalResults>');
     expect(r.body).toContain('<title>沖縄の海</title>');
     expect(r.body).toContain('利用不可 (0/0)');
+    expect(r.body).toMatch(
+      /<link rel="alternate" type="text\/html" href="http:\/\/localhost\/opac\/bib\/[0-9a-f-]{36}"\/>/,
+    );
+  });
+
+  it('answers in RSS 2.0 when asked, each item linking to its record page', async () => {
+    const d = await get('/opensearch.xml');
+    expect(d.body).toContain('type="application/rss+xml"');
+    const r = await get(`/opensearch?q=${encodeURIComponent('沖縄')}&format=rss`);
+    expect(r.type).toContain('application/rss+xml');
+    expect(r.body).toContain('<rss version="2.0"');
+    expect(r.body).toContain('<opensearch:totalResults>2</opensearch:totalResults>');
+    expect(r.body).toContain('<title>沖縄の海</title>');
+    expect(r.body).toMatch(
+      /<item><title>[^<]+<\/title><link>http:\/\/localhost\/opac\/bib\/[0-9a-f-]{36}<\/link>/,
+    );
   });
 
   it('refuses an unknown library', async () => {

@@ -84,6 +84,7 @@ describe('grams', () => {
     const g = bibSearchGrams({
       title: 'ねこの本',
       titleReading: 'ネコノホン',
+      pubYear: 2019,
       authors: [{ name: '比嘉 太郎', reading: 'ヒガ タロウ' }],
       publisher: '八重山書房',
       subjects: [{ term: '猫', reading: 'ネコ' }],
@@ -108,6 +109,8 @@ describe('grams', () => {
         'i:9784061234567',
         'n:6',
         'n:645.7',
+        '~y2019',
+        '~r151',
       ]),
     );
     expect(new Set(g).size).toBe(g.length);

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import {
-  agents,
-  bibRecords,
-  items,
-  locations,
-  patronCards,
-  patronCategories,
-  patrons,
-} from '../src/db/schema/index.ts';
-import { call, login, makeTenant, testApp } from './support/test-app.ts';
+import { agents, bibRecords, items, locations, patronCards, patrons } from '../src/db/schema/index.ts';
+import { call, login, makeTenant, patronCategory, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 let database: Database;
@@ -31,10 +23,7 @@ async function library(code: 'a' | 'b', title: string) {
     .values({ tenantId: t, title, titleReading: 'テスト' })
     .returning();
   await db.insert(items).values({ tenantId: t, bibId: bib!.id, barcode: '1000000018', locationId: loc!.id });
-  const [cat] = await db
-    .insert(patronCategories)
-    .values({ tenantId: t, code: 'general', nameJa: '一般', nameEn: 'Adult' })
-    .returning();
+  const cat = await patronCategory(database, t, 'general');
   const [patron] = await db
     .insert(patrons)
     .values({

@@ -13,7 +13,9 @@ export type Align = 'left' | 'center' | 'right';
 export type TextLine = { type: 'text'; text: string; align: Align; large: boolean; bold: boolean };
 /** A barcode on a line of its own; NW-7 data carries its start/stop characters. */
 export type BarcodeLine = { type: 'barcode'; symbology: 'nw7' | 'code128' | 'qr'; data: string };
-export type LaidOutLine = TextLine | BarcodeLine;
+/** Feed to the cutter and cut here (between labels of one job). */
+export type CutLine = { type: 'cut' };
+export type LaidOutLine = TextLine | BarcodeLine | CutLine;
 
 const plain = (text: string, align: Align = 'left'): TextLine => ({
   type: 'text',
@@ -146,6 +148,9 @@ export function layoutDocument(doc: PrintDocument, columns: number): LaidOutLine
       case 'barcode':
         out.push(barcodeLine(block.symbology, block.data));
         break;
+      case 'cut':
+        out.push({ type: 'cut' });
+        break;
     }
   }
   return out;
@@ -165,6 +170,8 @@ export function documentToTextLines(doc: PrintDocument, columns: number): string
   return layoutDocument(doc, columns).map((line) =>
     line.type === 'text'
       ? alignText(line.text, line.align, columns)
-      : alignText(`||| ${SYMBOLOGY_NAME[line.symbology]} ${line.data} |||`, 'center', columns),
+      : line.type === 'cut'
+        ? '- '.repeat(Math.floor(columns / 2)).trimEnd()
+        : alignText(`||| ${SYMBOLOGY_NAME[line.symbology]} ${line.data} |||`, 'center', columns),
   );
 }

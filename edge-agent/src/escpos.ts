@@ -88,12 +88,17 @@ function begin(opts: EscPosOptions): Part[] {
   return parts;
 }
 
-/** Kanji mode off, feed to the cutter and cut (when the printer has one and the job wants it). */
-function finish(parts: Part[], opts: EscPosOptions, cut: boolean): Uint8Array {
-  if (opts.encoding === 'cp932' && opts.kanji) parts.push(ESCPOS.kanjiOff);
+/** Feed the last line past the cutter and cut (when the printer has one and the job wants it). */
+function feedAndCut(parts: Part[], opts: EscPosOptions, cut: boolean): void {
   parts.push(ESCPOS.feedLines(opts.feedLinesBeforeCut));
   if (cut && opts.cutter === 'partial') parts.push(ESCPOS.partialCut);
   else if (cut && opts.cutter === 'full') parts.push(ESCPOS.fullCut);
+}
+
+/** Kanji mode off, feed to the cutter and cut. */
+function finish(parts: Part[], opts: EscPosOptions, cut: boolean): Uint8Array {
+  if (opts.encoding === 'cp932' && opts.kanji) parts.push(ESCPOS.kanjiOff);
+  feedAndCut(parts, opts, cut);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -160,6 +165,9 @@ export function printDocumentToEscPos(doc: PrintDocument, opts: EscPosOptions): 
     if (line.type === 'text') {
       set({ align: line.align, bold: line.bold, large: line.large });
       parts.push(encode(line.text), [LF]);
+    } else if (line.type === 'cut') {
+      set({ align: 'left', bold: false, large: false });
+      feedAndCut(parts, opts, true);
     } else {
       set({ align: 'center', bold: false, large: false });
       parts.push(barcodeToEscPos(line));
@@ -169,7 +177,9 @@ export function printDocumentToEscPos(doc: PrintDocument, opts: EscPosOptions): 
   return finish(parts, opts, doc.cut ?? true);
 }
 
-/** Either kind of document a print request carries. */
+/** A document a print request carries; page documents (sheets) belong on a page printer. */
 export function documentToEscPos(doc: PrintJobDocument, opts: EscPosOptions): Uint8Array {
+  if (doc.kind === 'sheet')
+    throw new PrintError('printFailed', 'a sheet (page) document needs a page printer, not ESC/POS', true);
   return doc.kind === 'text' ? textDocumentToEscPos(doc.lines, opts) : printDocumentToEscPos(doc, opts);
 }

@@ -149,7 +149,7 @@ async function rewrite(dir: string, file: string, jobs: Map<string, JobRecord>):
 }
 
 /** fsync the directory so a created or renamed file survives a power cut. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   const d = await open(dir, 'r').catch(() => undefined);
   if (!d) return;
   try {

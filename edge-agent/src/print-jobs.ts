@@ -1,10 +1,11 @@
-import type { AgentRequest, AgentResponse } from '@bunko/protocols';
+import type { AgentRequest, AgentResponse, PrintJobEvent } from '@bunko/protocols';
 import type { Logger } from 'pino';
-import type { Device } from './devices.ts';
+import { type Device, JobExpired } from './devices.ts';
 import { PrintError } from './drivers/types.ts';
 import type { PrintJournal } from './journal.ts';
 
 export type PrintRequest = Extract<AgentRequest, { action: 'print' }>;
+export type JobStateChange = Omit<PrintJobEvent, 'type' | 'at'>;
 export type Outcome = Omit<AgentResponse, 'transaction'>;
 
 /** Error codes the agent answers with (beyond the drivers' printerUnreachable/printerTimeout/printFailed). */
@@ -37,6 +38,8 @@ export class PrintJobs {
       logger: Logger;
       /** a device's status changed (the agent re-announces its info) */
       onStatusChange: () => void;
+      /** a job's state as it moves (printing, queued at the printer, done, failed, expired) */
+      onJobState?: (e: JobStateChange) => void;
     },
   ) {}
 
@@ -88,6 +91,7 @@ export class PrintJobs {
     if (Number.isNaN(notAfter)) return fail('invalidRequest', 'notAfter is not a date-time');
     if (now().getTime() > notAfter) {
       log.info('job expired before it could print');
+      this.deps.onJobState?.({ jobId: req.jobId, deviceId: req.deviceId, state: 'expired' });
       return fail('expired', `the job expired at ${new Date(notAfter).toISOString()}`);
     }
 
@@ -98,19 +102,45 @@ export class PrintJobs {
       deviceId: req.deviceId,
       notAfter: new Date(notAfter).toISOString(),
     });
+    const tell = (state: JobStateChange['state'], extra: { reason?: string } = {}) =>
+      this.deps.onJobState?.({ jobId: req.jobId, deviceId: req.deviceId, state, ...extra });
+    tell('printing');
     try {
-      const printed = await device.print({ jobId: req.jobId, document: req.document });
+      const printed = await device.print(
+        {
+          jobId: req.jobId,
+          document: req.document,
+          onProgress: (p) => tell(p.state, p.reason ? { reason: p.reason } : {}),
+        },
+        new Date(notAfter),
+      );
       const result = {
         jobId: req.jobId,
         printed: true,
         printedAt: now().toISOString(),
         bytes: printed.bytes,
+        ...(printed.printer ?? {}),
       };
       await journal.append({ jobId: req.jobId, state: 'printed', at: result.printedAt, result });
-      if (device.setStatus({ status: 'ok' })) this.deps.onStatusChange();
+      if (device.driver.status) void device.refreshStatus();
+      else if (device.setStatus({ status: 'ok' })) this.deps.onStatusChange();
       log.info({ bytes: printed.bytes }, 'printed');
+      tell('done');
       return { ok: true, result: { ...result, duplicate: false } };
     } catch (err) {
+      if (err instanceof JobExpired) {
+        const error = { code: 'expired', message: err.message };
+        await journal.append({
+          jobId: req.jobId,
+          state: 'failed',
+          at: now().toISOString(),
+          error,
+          retryable: false,
+        });
+        log.info('job expired while it waited for the printer');
+        tell('expired');
+        return { ok: false, error };
+      }
       const e =
         err instanceof PrintError
           ? err
@@ -123,8 +153,11 @@ export class PrintJobs {
         error,
         retryable: e.retryable,
       });
-      if (device.setStatus({ status: 'error', detail: e.message.slice(0, 200) })) this.deps.onStatusChange();
+      if (e.code === 'printerNotReady') void device.refreshStatus();
+      else if (device.setStatus({ status: 'error', detail: e.message.slice(0, 200) }))
+        this.deps.onStatusChange();
       log.warn({ code: e.code, retryable: e.retryable, err: e.message }, 'print failed');
+      tell('failed', { reason: `${e.code}: ${e.message}`.slice(0, 300) });
       return { ok: false, error };
     }
   }

@@ -1,37 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agents } from '../../cloud/src/db/schema/index.ts';
 import { ensureDemoAgentConfig } from '../../cloud/src/demo/demo-agent.ts';
 import { loadAgentConfig } from '../src/config.ts';
-import { type Core, ping, printRequest, startCore } from './support/core.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const mainTs = join(repoRoot, 'edge-agent/src/main.ts');
+import { encodeCp932 } from '../src/cp932.ts';
+import { killAgents, spawnAgent } from './support/agent-process.ts';
+import { type Core, capturePrinter, ping, printRequest, startCore, testBrokers } from './support/core.ts';
 
 let core: Core;
-const children: ChildProcess[] = [];
-
-/** The agent as `npm start` runs it: its own Node process with a config file. */
-function spawnAgent(configPath: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, '--config', configPath], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  child.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
-}
 
 const status = async (agentId: string) => (await core.agentRow(agentId))?.status;
 const waitStatus = (agentId: string, want: string) =>
@@ -42,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAgents();
   await core?.close();
 });
 
@@ -56,6 +35,7 @@ describe('the agent process (edge-agent/src/main.ts)', { timeout: 120_000 }, () 
     expect(config.devices.map((d) => [d.id, d.kind, d.profile])).toEqual([
       ['receipt-1', 'receiptPrinter', 'epson-tm-t88vi'],
       ['label-1', 'labelPrinter', 'epson-tm-l90'],
+      ['office-1', 'colorPrinter', 'generic-ipp-a4'],
       ['scanner-1', 'barcodeReader', 'virtual-reader'],
     ]);
 
@@ -134,24 +114,79 @@ describe('the agent process (edge-agent/src/main.ts)', { timeout: 120_000 }, () 
   });
 });
 
-function writeConfig(creds: { agentId: string; username: string; password: string }): string {
-  const dir = core.tempDir();
+describe.each(testBrokers)(
+  'an agent process killed mid-job, over $name',
+  { timeout: 120_000 },
+  ({ external }) => {
+    let here: Core;
+    let printer: Awaited<ReturnType<typeof capturePrinter>>;
+    beforeAll(async () => {
+      here = await startCore('crash', external ? { externalBrokerUrl: external } : {});
+      printer = await capturePrinter();
+    });
+    afterAll(async () => {
+      killAgents();
+      printer?.release();
+      await printer?.close();
+      await here?.close();
+    });
+
+    it('SIGKILL while the receipt prints, restart on the same data directory, the same jobId again: no second receipt', async () => {
+      const creds = await here.register('crash-1');
+      const file = writeConfig(creds, here, { type: 'tcp9100', host: '127.0.0.1', port: printer.port });
+      const online = () =>
+        vi.waitFor(async () => expect((await here.agentRow(creds.agentId))?.status).toBe('online'), {
+          timeout: 60_000,
+          interval: 50,
+        });
+      const first = spawnAgent(file);
+      await online();
+      printer.hold();
+      const jobId = randomUUID();
+      const request = printRequest('receipt-1', ['落ちる前の貸出票'], { jobId });
+      // the answer never comes: the agent dies before it (the request ends in a timeout)
+      const lost = here.request(creds.agentId, request).catch((e: unknown) => e);
+      await vi.waitFor(() => expect(printer.jobs).toHaveLength(1), { timeout: 30_000, interval: 20 });
+      first.child.kill('SIGKILL'); // the journal says started, nothing after
+      await first.exited;
+      printer.release();
+      await vi.waitFor(async () => expect((await here.agentRow(creds.agentId))?.status).toBe('offline'), {
+        timeout: 60_000,
+        interval: 50,
+      });
+
+      const second = spawnAgent(file);
+      await online();
+      // the core sends the job again with its jobId: the agent will not print what may have printed
+      const again = await here.request(creds.agentId, { ...request, transaction: randomUUID() });
+      expect(again).toMatchObject({ ok: false, error: { code: 'printInterrupted' } });
+      // settled: asked once more, the same recorded answer, and still one receipt
+      const third = await here.request(creds.agentId, { ...request, transaction: randomUUID() });
+      expect(third).toMatchObject({ ok: false, error: { code: 'printInterrupted' } });
+      expect(printer.jobs).toHaveLength(1);
+      expect(printer.jobs[0]!.includes(Buffer.from(encodeCp932('落ちる前の貸出票')))).toBe(true);
+      await lost;
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    });
+  },
+);
+
+function writeConfig(
+  creds: { agentId: string; username: string; password: string },
+  on: Core = core,
+  transport: Record<string, unknown> = { type: 'virtual' },
+): string {
+  const dir = on.tempDir();
   const file = join(dir, 'agent.json');
   writeFileSync(
     file,
     JSON.stringify({
-      tenantId: core.tenantId,
+      tenantId: on.tenantId,
       agentId: creds.agentId,
-      mqtt: { url: core.url, username: creds.username, password: creds.password },
+      mqtt: { url: on.url, username: creds.username, password: creds.password, reconnectMs: 200 },
       dataDir: 'data',
-      devices: [
-        {
-          id: 'receipt-1',
-          kind: 'receiptPrinter',
-          profile: 'generic-escpos-58mm',
-          transport: { type: 'virtual' },
-        },
-      ],
+      devices: [{ id: 'receipt-1', kind: 'receiptPrinter', profile: 'generic-escpos-58mm', transport }],
     }),
     { mode: 0o600 },
   );

@@ -9,6 +9,7 @@ import { silentLogger } from '../../cloud/test/support/test-app.ts';
 import { type Agent, createAgent } from '../src/agent.ts';
 import { encodeCp932 } from '../src/cp932.ts';
 import { ESCPOS } from '../src/escpos.ts';
+import { PrintJournal } from '../src/journal.ts';
 import {
   agentConfig,
   CORE_PASSWORD,
@@ -58,6 +59,26 @@ const waitOnline = (agentId: string) =>
     },
     { timeout: 15_000, interval: 50 },
   );
+
+/** The TCP 9100 capture printer as the agent's device `net-1`. */
+const netPrinter = () => ({
+  id: 'net-1',
+  kind: 'receiptPrinter',
+  profile: 'epson-tm-t88vi',
+  transport: { type: 'tcp9100', host: '127.0.0.1', port: printer.port },
+});
+
+/** Start a stopped agent again on its data directory (and journal), with these devices. */
+async function restartAgent(first: Started, devicesConfig: unknown[]): Promise<Agent> {
+  await vi.waitFor(async () => expect((await core.agentRow(first.agentId))?.status).toBe('offline'));
+  const again = createAgent(agentConfig(core, first.creds, first.dataDir, devicesConfig), {
+    logger: silentLogger,
+  });
+  running.push(again);
+  await again.start();
+  await waitOnline(first.agentId);
+  return again;
+}
 
 const files = (dir: string) => {
   try {
@@ -131,14 +152,7 @@ describe('edge agent against the core’s embedded broker', () => {
   });
 
   it('prints to a TCP 9100 printer: ESC/POS with init, Kanji in CP932, feed and partial cut', async () => {
-    const { agentId } = await startAgent('tcp-1', [
-      {
-        id: 'net-1',
-        kind: 'receiptPrinter',
-        profile: 'epson-tm-t88vi',
-        transport: { type: 'tcp9100', host: '127.0.0.1', port: printer.port },
-      },
-    ]);
+    const { agentId } = await startAgent('tcp-1', [netPrinter()]);
     const before = printer.jobs.length;
     const res = await core.request(agentId, printRequest('net-1', ['返却日 2025-07-01', '日本']));
     expect(res).toMatchObject({ ok: true, result: { printed: true } });
@@ -152,15 +166,8 @@ describe('edge agent against the core’s embedded broker', () => {
     expect(res.result?.bytes).toBe(bytes.length);
   });
 
-  it('prints a checkout receipt document: ESC/POS in CP932 to TCP 9100, and laid out to the virtual printer', async () => {
-    const { agentId, prints } = await startAgent('document-1', [
-      {
-        id: 'net-1',
-        kind: 'receiptPrinter',
-        profile: 'epson-tm-t88vi',
-        transport: { type: 'tcp9100', host: '127.0.0.1', port: printer.port },
-      },
-    ]);
+  it('prints a checkout receipt document: ESC/POS in CP932 to TCP 9100, and the same bytes plus a text layout to the virtual printer', async () => {
+    const { agentId, prints } = await startAgent('document-1', [netPrinter()]);
     const receipt = checkoutReceipt({
       libraryNameJa: '石垣市立図書館',
       cardBarcode: '2000000012',
@@ -193,17 +200,15 @@ describe('edge agent against the core’s embedded broker', () => {
     expect(text).toContain('2026年12月9日(水)');
     expect(text).toContain(`  資料番号${' '.repeat(42 - 10 - 10)}1000000017\n`);
     expect(text).toContain(`${'-'.repeat(42)}\n`);
+    // beside it, the very ESC/POS job the TCP printer got (same encoder, same profile)
+    const job = readdirSync(prints).filter((f) => f.endsWith('.bin'));
+    expect(job).toEqual([file!.replace(/\.txt$/, '.bin')]);
+    expect(readFileSync(join(prints, job[0]!)).equals(bytes)).toBe(true);
+    expect(virtual.result?.bytes).toBe(bytes.length);
   });
 
   it('prints a repeated jobId once, also after the agent restarts on the same journal', async () => {
-    const first = await startAgent('dup-1', [
-      {
-        id: 'net-1',
-        kind: 'receiptPrinter',
-        profile: 'epson-tm-t88vi',
-        transport: { type: 'tcp9100', host: '127.0.0.1', port: printer.port },
-      },
-    ]);
+    const first = await startAgent('dup-1', [netPrinter()]);
     const jobId = randomUUID();
     const before = printer.jobs.length;
     const a = await core.request(first.agentId, printRequest('net-1', ['一度だけ'], { jobId }));
@@ -224,24 +229,47 @@ describe('edge agent against the core’s embedded broker', () => {
 
     // the agent restarts (as after a crash or an update) on the same data directory
     await first.agent.stop();
-    await vi.waitFor(async () => expect((await core.agentRow(first.agentId))?.status).toBe('offline'));
-    const again = createAgent(
-      agentConfig(core, first.creds, first.dataDir, [
-        {
-          id: 'net-1',
-          kind: 'receiptPrinter',
-          profile: 'epson-tm-t88vi',
-          transport: { type: 'tcp9100', host: '127.0.0.1', port: printer.port },
-        },
-      ]),
-      { logger: silentLogger },
-    );
-    running.push(again);
-    await again.start();
-    await waitOnline(first.agentId);
+    await restartAgent(first, [netPrinter()]);
     const c = await core.request(first.agentId, printRequest('net-1', ['一度だけ'], { jobId }));
     expect(c).toMatchObject({ ok: true, result: { duplicate: true, printedAt: a.result?.printedAt } });
     expect(printer.jobs.length).toBe(before + 1);
+  });
+
+  it('answers printInterrupted for a job the journal left started (killed mid-job), printing nothing', async () => {
+    const first = await startAgent('interrupted-1', [netPrinter()]);
+    await first.agent.stop();
+    // what a kill between "started" and the printer's last byte leaves behind
+    const jobId = randomUUID();
+    const journal = await PrintJournal.open(first.dataDir);
+    await journal.append({
+      jobId,
+      state: 'started',
+      at: new Date().toISOString(),
+      deviceId: 'net-1',
+      notAfter: new Date(Date.now() + 60_000).toISOString(),
+    });
+    await journal.close();
+    await restartAgent(first, [netPrinter()]);
+    const before = printer.jobs.length;
+    const interrupted = {
+      ok: false,
+      error: { code: 'printInterrupted', message: expect.stringContaining('not printed again') },
+    };
+    expect(await core.request(first.agentId, printRequest('net-1', ['二度目'], { jobId }))).toMatchObject(
+      interrupted,
+    );
+    // the outcome is now recorded: a redelivery gets the same answer, still without paper
+    expect(await core.request(first.agentId, printRequest('net-1', ['二度目'], { jobId }))).toMatchObject(
+      interrupted,
+    );
+    expect(printer.jobs.length).toBe(before);
+    // a new job id does print (staff reprint deliberately), and it is the only new paper
+    const reprint = await core.request(first.agentId, printRequest('net-1', ['再印刷']));
+    expect(reprint).toMatchObject({ ok: true, result: { printed: true } });
+    await vi.waitFor(() => expect(printer.jobs.length).toBe(before + 1));
+    const sjis = (text: string) => Buffer.from(encodeCp932(text));
+    expect(printer.jobs[before]!.includes(sjis('再印刷'))).toBe(true);
+    expect(printer.jobs.some((b) => b.includes(sjis('二度目')))).toBe(false);
   });
 
   it('refuses an expired job and an unknown device, printing nothing', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentConfigError, loadAgentConfig } from '../src/config.ts';
 
@@ -41,6 +41,52 @@ const errorOf = (fn: () => unknown): AgentConfigError => {
 };
 
 describe('agent config file', () => {
+  it('takes the MQTT URL and password, data directory and agent id from BUNKO_AGENT_* variables', () => {
+    const { mqtt, ...rest } = good();
+    const file = write('env.json', { ...rest, mqtt: { username: mqtt.username } });
+    const agentId = randomUUID();
+    const c = loadAgentConfig(file, {
+      env: {
+        BUNKO_AGENT_MQTT_URL: 'mqtts://broker.example.jp:8883',
+        BUNKO_AGENT_MQTT_PASSWORD: 'from-the-service',
+        BUNKO_AGENT_DATA_DIR: 'var/bunko',
+        BUNKO_AGENT_ID: agentId,
+      },
+    });
+    expect(c.mqtt).toMatchObject({
+      url: 'mqtts://broker.example.jp:8883',
+      username: 'u',
+      password: 'from-the-service',
+    });
+    expect(c.dataDir).toBe(resolve('var/bunko')); // relative to the working directory, like the TLS files
+    expect(c.devices[0]!.transport).toMatchObject({ dir: join(resolve('var/bunko'), 'prints', 'receipt-1') });
+    expect(c.agentId).toBe(agentId);
+    // unset or empty variables leave the file's values
+    const plain = loadAgentConfig(write('env-none.json', good()), { env: { BUNKO_AGENT_MQTT_URL: '' } });
+    expect(plain.mqtt.url).toBe('mqtt://127.0.0.1:1884');
+    expect(plain.dataDir).toBe(join(dir, 'agent-data'));
+  });
+
+  it('names the variable when an override is not valid', () => {
+    const err = errorOf(() =>
+      loadAgentConfig(write('env-bad.json', good()), {
+        env: { BUNKO_AGENT_MQTT_URL: 'http://broker', BUNKO_AGENT_ID: 'desk-1' },
+      }),
+    );
+    expect(err.issues.map((i) => i.path).sort()).toEqual(['BUNKO_AGENT_ID', 'BUNKO_AGENT_MQTT_URL']);
+    expect(err.message).toMatch(
+      /BUNKO_AGENT_MQTT_URL: must be an mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/ URL/,
+    );
+    // a file error still names the file's field
+    const { mqtt, ...rest } = good();
+    const fileErr = errorOf(() =>
+      loadAgentConfig(write('env-file-bad.json', { ...rest, mqtt: { ...mqtt, url: 'http://x' } }), {
+        env: {},
+      }),
+    );
+    expect(fileErr.issues.map((i) => i.path)).toEqual(['mqtt.url']);
+  });
+
   it('loads, with defaults, and resolves paths against the file’s directory', () => {
     const c = loadAgentConfig(write('good.json', good()));
     expect(c.dataDir).toBe(join(dir, 'agent-data'));
@@ -53,7 +99,9 @@ describe('agent config file', () => {
       host: 'printer.local',
       port: 9100,
       timeoutMs: 10_000,
+      status: false,
     });
+    expect(c.devices[1]!.statusIntervalMs).toBe(30_000);
     expect(c.mqtt.reconnectMs).toBe(2000);
   });
 
@@ -113,6 +161,7 @@ describe('agent config file', () => {
       parity: 'none',
       stopBits: 1,
       suffix: 'cr',
+      status: false,
     });
     expect(byId.get('scan-2')).toEqual({ type: 'hidPos', vendorId: 0x0c2e });
     expect(byId.get('scan-3')).toEqual({
@@ -132,14 +181,30 @@ describe('agent config file', () => {
       },
       {
         id: 'p-1',
-        kind: 'receiptPrinter',
-        profile: 'epson-tm-t88vi',
-        transport: { type: 'serial', path: '/dev/ttyS0' },
+        kind: 'colorPrinter',
+        profile: 'generic-ipp-a4',
+        transport: { type: 'tcp9100', host: 'x' },
       },
     );
     expect(errorOf(() => loadAgentConfig(write('transports.json', c))).issues.map((i) => i.path)).toEqual([
       `devices[${c.devices.length - 2}].transport.type`,
       `devices[${c.devices.length - 1}].transport.type`,
+    ]);
+  });
+
+  it('needs a password unless the agent logs in with a client certificate, and a key with a certificate', () => {
+    const noPassword = good();
+    noPassword.mqtt = { url: 'mqtts://broker:8883', username: 'u' } as typeof noPassword.mqtt;
+    expect(errorOf(() => loadAgentConfig(write('nopw.json', noPassword))).issues).toEqual([
+      {
+        path: 'mqtt.password',
+        message: 'required unless the agent logs in with a client certificate (mqtt.tls.cert)',
+      },
+    ]);
+    const halfTls = good();
+    Object.assign(halfTls.mqtt, { tls: { cert: 'agent.crt' } });
+    expect(errorOf(() => loadAgentConfig(write('halftls.json', halfTls))).issues).toEqual([
+      { path: 'mqtt.tls.key', message: 'required with cert' },
     ]);
   });
 

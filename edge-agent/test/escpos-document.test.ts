@@ -36,6 +36,17 @@ describe('ESC/POS command bytes', () => {
     expect(hex(ESCPOS.normalSize)).toBe('1d2100');
     expect(hex(ESCPOS.hriBelow)).toBe('1d4802'); // GS H 2
   });
+
+  // The reason we keep our own encoder (docs/architecture.md, Print documents): these exact commands.
+  it('names Kanji mode, NW-7, QR and the cut as the ESC/POS manual does', () => {
+    expect(hex(ESCPOS.kanjiShiftJis)).toBe('1c4301'); // FS C 1
+    expect(hex(ESCPOS.kanjiOn)).toBe('1c26'); // FS &
+    expect(hex(ESCPOS.kanjiOff)).toBe('1c2e'); // FS .
+    expect(hex(ESCPOS.codabar([0x41, 0x31, 0x41]))).toBe('1d6b4703413141'); // GS k 71 n d…
+    expect(hex(ESCPOS.qrPrint)).toBe('1d286b0300315130'); // GS ( k … 81 48
+    expect(hex(ESCPOS.partialCut)).toBe('1d564200'); // GS V 66 0
+    expect(hex(ESCPOS.fullCut)).toBe('1d564100'); // GS V 65 0
+  });
 });
 
 describe('ESC/POS print document', () => {

@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { topics } from '@bunko/protocols';
 import { and, eq, like } from 'drizzle-orm';
@@ -10,9 +10,8 @@ import { CORE_MQTT_USER } from '../../cloud/src/broker/embedded-broker.ts';
 import { operationLog } from '../../cloud/src/db/schema/index.ts';
 import { call, login, silentLogger } from '../../cloud/test/support/test-app.ts';
 import { type Agent, createAgent } from '../src/agent.ts';
-import { agentConfig, CORE_PASSWORD, type Core, startCore } from './support/core.ts';
-
-const haveSocat = spawnSync('socat', ['-V']).status === 0;
+import { agentConfig, CORE_PASSWORD, type Core, startCore, testBrokers } from './support/core.ts';
+import { haveSocat, socatPair } from './support/pty.ts';
 
 let core: Core;
 const agents: Agent[] = [];
@@ -61,13 +60,8 @@ async function openStream(cookie: string) {
 
 /** A socat pseudo-terminal pair: the agent opens `reader`, the test types into `host`. */
 async function ptyPair(dir = core.tempDir('bunko-pty-')) {
-  const reader = join(dir, 'reader');
-  const host = join(dir, 'host');
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${reader}`, `pty,raw,echo=0,link=${host}`], {
-    stdio: 'ignore',
-  });
+  const { device: reader, host, child } = await socatPair(dir, { device: 'reader', host: 'host' });
   children.push(child);
-  await vi.waitFor(() => expect(existsSync(reader) && existsSync(host)).toBe(true));
   return {
     reader,
     /** what the barcode reader sends down the line */
@@ -99,187 +93,191 @@ async function startScannerAgent(code: string, transport: Record<string, unknown
 const readerStatus = async (agentId: string) =>
   (await core.deviceRows(agentId)).find((d) => d.deviceKey === 'scanner-1')?.status;
 
-beforeAll(async () => {
-  core = await startCore('scan');
-});
+describe.each(testBrokers)('desk barcode readers over $name', ({ external }) => {
+  beforeAll(async () => {
+    core = await startCore('scan', external ? { externalBrokerUrl: external } : {});
+  });
 
-afterAll(async () => {
-  for (const s of streams) await s.close();
-  for (const a of agents) await a.stop().catch(() => {});
-  for (const c of clients) c.end(true);
-  for (const c of children) c.kill('SIGKILL');
-  await core?.close();
-});
+  afterAll(async () => {
+    for (const s of streams.splice(0)) await s.close();
+    for (const a of agents.splice(0)) await a.stop().catch(() => {});
+    for (const c of clients.splice(0)) c.end(true);
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+    await core?.close();
+  });
 
-describe.skipIf(!haveSocat)(
-  'a serial barcode reader on a pseudo-terminal, to the paired browser session',
-  () => {
-    it('pairs by a scanned code, delivers scans to that session only, once per seq, and unpairs', async () => {
-      const pty = await ptyPair();
-      const { agentId } = await startScannerAgent('serial-1', {
-        type: 'serial',
-        path: pty.reader,
-        baudRate: 9600,
-        suffix: 'cr',
+  describe.skipIf(!haveSocat)(
+    'a serial barcode reader on a pseudo-terminal, to the paired browser session',
+    () => {
+      it('pairs by a scanned code, delivers scans to that session only, once per seq, and unpairs', async () => {
+        const pty = await ptyPair();
+        const { agentId } = await startScannerAgent('serial-1', {
+          type: 'serial',
+          path: pty.reader,
+          baudRate: 9600,
+          suffix: 'cr',
+        });
+        await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('ok'), { timeout: 15_000 });
+
+        const counter = await login(core.app, 'scan', 'counter');
+        const librarian = await login(core.app, 'scan', 'librarian');
+        const desk = await openStream(counter);
+        const other = await openStream(librarian);
+        await vi.waitFor(() => expect(desk.events[0]).toEqual({ event: 'pairing', data: { pairing: null } }));
+        await vi.waitFor(() => expect(other.events.length).toBe(1));
+
+        // an unpaired session gets nothing: a scan now reaches the core and goes nowhere
+        pty.send('A1000009A\r');
+
+        // the counter screen shows a code; staff scan it with the desk's reader
+        const issued = await call(core.app, counter, 'POST', '/api/scans/pairing-code');
+        expect(issued.status).toBe(200);
+        const { code, barcode } = (await issued.json()) as { code: string; barcode: string };
+        expect(code).toMatch(/^\$\d{10}$/);
+        expect(barcode).toBe(`A${code}A`);
+        pty.send(`${barcode}\r`);
+        await vi.waitFor(() => expect(desk.events.some((e) => e.event === 'paired')).toBe(true), {
+          timeout: 15_000,
+        });
+        const paired = desk.events.find((e) => e.event === 'paired')!.data;
+        expect(paired.pairing).toMatchObject({ agentId, deviceId: 'scanner-1', agentNameJa: 'serial-1' });
+        const state = await call(core.app, counter, 'GET', '/api/scans/pairing');
+        expect(await state.json()).toMatchObject({ pairing: { agentId, deviceId: 'scanner-1' } });
+        expect(await (await call(core.app, librarian, 'GET', '/api/scans/pairing')).json()).toEqual({
+          pairing: null,
+        });
+
+        // a scan at the desk: out of the paired session's stream, as the reader sent it
+        pty.send('A1000001A\r');
+        await vi.waitFor(() => expect(desk.scans()).toEqual(['A1000001A']), { timeout: 15_000 });
+        const scan = desk.events.find((e) => e.event === 'scan')!.data;
+        expect(scan).toMatchObject({ type: 'scan', data: 'A1000001A', deviceId: 'scanner-1' });
+        expect(Number.isNaN(Date.parse(String(scan.at)))).toBe(false);
+        // delivered in the same step as the desk's copy would have been: the other session has nothing
+        expect(other.events.map((e) => e.event)).toEqual(['pairing']);
+        expect(desk.scans()).not.toContain('A1000009A');
+
+        // at least once: a redelivered event (same agent, same seq) reaches the session once
+        const watcher = mqtt.connect(core.url, {
+          clientId: `test-core-${randomUUID().slice(0, 8)}`,
+          username: CORE_MQTT_USER,
+          password: CORE_PASSWORD,
+          reconnectPeriod: 0,
+        });
+        clients.push(watcher);
+        await new Promise<void>((resolve, reject) => {
+          watcher.once('connect', () => resolve());
+          watcher.once('error', reject);
+        });
+        const eventTopic = topics.event(core.tenantId, agentId);
+        const seen: string[] = [];
+        watcher.on('message', (topic, payload) => {
+          if (topic === eventTopic) seen.push(payload.toString('utf8'));
+        });
+        await watcher.subscribeAsync(eventTopic, { qos: 1 });
+        pty.send('A1000002A\r');
+        await vi.waitFor(() => expect(desk.scans()).toEqual(['A1000001A', 'A1000002A']), { timeout: 15_000 });
+        await vi.waitFor(() => expect(seen.length).toBe(1));
+        const original = JSON.parse(seen[0]!) as { seq: number };
+        expect(original).toMatchObject({ type: 'scan', deviceId: 'scanner-1', data: 'A1000002A' });
+        await watcher.publishAsync(eventTopic, seen[0]!, { qos: 1 });
+        await watcher.publishAsync(eventTopic, seen[0]!, { qos: 1 });
+        // an event from a reader the agent never reported is ignored
+        await watcher.publishAsync(
+          eventTopic,
+          JSON.stringify({
+            ...original,
+            deviceId: 'not-a-reader',
+            seq: original.seq + 100_000,
+            data: 'A1000004A',
+          }),
+          { qos: 1 },
+        );
+        // a later event from the same connection: once it is through, the copies were handled before it
+        await watcher.publishAsync(
+          eventTopic,
+          JSON.stringify({ ...original, seq: original.seq + 200_000, data: 'A1000003A' }),
+          { qos: 1 },
+        );
+        await vi.waitFor(() => expect(desk.scans().at(-1)).toBe('A1000003A'), { timeout: 15_000 });
+        expect(desk.scans()).toEqual(['A1000001A', 'A1000002A', 'A1000003A']);
+
+        // unpair: the session hears it, and pairing and unpairing are in the operation log
+        const unpaired = await call(core.app, counter, 'DELETE', '/api/scans/pairing');
+        expect(await unpaired.json()).toEqual({ unpaired: true });
+        await vi.waitFor(() => expect(desk.events.at(-1)).toMatchObject({ event: 'unpaired' }));
+        const log = await core.database.db
+          .select({
+            action: operationLog.action,
+            staff: operationLog.staffLoginId,
+            details: operationLog.details,
+          })
+          .from(operationLog)
+          .where(and(eq(operationLog.tenantId, core.tenantId), like(operationLog.action, 'scanner.%')))
+          .orderBy(operationLog.at);
+        expect(log).toEqual([
+          { action: 'scanner.pair', staff: 'counter', details: { deviceId: 'scanner-1' } },
+          { action: 'scanner.unpair', staff: 'counter', details: { deviceId: 'scanner-1' } },
+        ]);
       });
-      await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('ok'), { timeout: 15_000 });
 
-      const counter = await login(core.app, 'scan', 'counter');
-      const librarian = await login(core.app, 'scan', 'librarian');
-      const desk = await openStream(counter);
-      const other = await openStream(librarian);
-      await vi.waitFor(() => expect(desk.events[0]).toEqual({ event: 'pairing', data: { pairing: null } }));
-      await vi.waitFor(() => expect(other.events.length).toBe(1));
+      it('marks a reader that is missing or unplugged as errored, keeps the agent up, and reopens it', async () => {
+        const dir = core.tempDir('bunko-pty-');
+        const { agent, agentId } = await startScannerAgent('serial-2', {
+          type: 'serial',
+          path: join(dir, 'reader'),
+        });
+        // not plugged in yet: errored, and the agent is online and answering
+        await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('error'), { timeout: 15_000 });
+        expect(agent.connected).toBe(true);
+        const ping = await core.request(agentId, {
+          transaction: randomUUID(),
+          action: 'ping',
+          sentAt: new Date().toISOString(),
+        });
+        expect(ping.ok).toBe(true);
+        // plugged in: the agent's retry opens it
+        const pty = await ptyPair(dir);
+        await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('ok'), { timeout: 30_000 });
+        // unplugged while open: errored again, the agent stays up
+        pty.kill();
+        await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('error'), { timeout: 15_000 });
+        expect(agent.connected).toBe(true);
+      });
+    },
+  );
 
-      // an unpaired session gets nothing: a scan now reaches the core and goes nowhere
-      pty.send('A1000009A\r');
-
-      // the counter screen shows a code; staff scan it with the desk's reader
-      const issued = await call(core.app, counter, 'POST', '/api/scans/pairing-code');
-      expect(issued.status).toBe(200);
-      const { code, barcode } = (await issued.json()) as { code: string; barcode: string };
-      expect(code).toMatch(/^\$\d{10}$/);
-      expect(barcode).toBe(`A${code}A`);
-      pty.send(`${barcode}\r`);
+  describe('the virtual reader (demo)', () => {
+    it('sends each line appended to its inbox as a scan', async () => {
+      const inbox = join(core.tempDir('bunko-virtual-'), 'scanner-1.txt');
+      const creds = await core.register('virtual-scan-1');
+      const agent = createAgent(
+        agentConfig(core, creds, core.tempDir(), [
+          {
+            id: 'scanner-1',
+            kind: 'barcodeReader',
+            profile: 'virtual-reader',
+            transport: { type: 'virtual', inbox },
+          },
+        ]),
+        { logger: silentLogger },
+      );
+      agents.push(agent);
+      await agent.start();
+      await vi.waitFor(async () => expect(await readerStatus(creds.agentId)).toBe('ok'), { timeout: 15_000 });
+      const cookie = await login(core.app, 'scan', 'admin');
+      const desk = await openStream(cookie);
+      const { barcode } = (await (
+        await call(core.app, cookie, 'POST', '/api/scans/pairing-code')
+      ).json()) as {
+        barcode: string;
+      };
+      appendFileSync(inbox, `${barcode}\n`);
       await vi.waitFor(() => expect(desk.events.some((e) => e.event === 'paired')).toBe(true), {
         timeout: 15_000,
       });
-      const paired = desk.events.find((e) => e.event === 'paired')!.data;
-      expect(paired.pairing).toMatchObject({ agentId, deviceId: 'scanner-1', agentNameJa: 'serial-1' });
-      const state = await call(core.app, counter, 'GET', '/api/scans/pairing');
-      expect(await state.json()).toMatchObject({ pairing: { agentId, deviceId: 'scanner-1' } });
-      expect(await (await call(core.app, librarian, 'GET', '/api/scans/pairing')).json()).toEqual({
-        pairing: null,
-      });
-
-      // a scan at the desk: out of the paired session's stream, as the reader sent it
-      pty.send('A1000001A\r');
-      await vi.waitFor(() => expect(desk.scans()).toEqual(['A1000001A']), { timeout: 15_000 });
-      const scan = desk.events.find((e) => e.event === 'scan')!.data;
-      expect(scan).toMatchObject({ type: 'scan', data: 'A1000001A', deviceId: 'scanner-1' });
-      expect(Number.isNaN(Date.parse(String(scan.at)))).toBe(false);
-      // delivered in the same step as the desk's copy would have been: the other session has nothing
-      expect(other.events.map((e) => e.event)).toEqual(['pairing']);
-      expect(desk.scans()).not.toContain('A1000009A');
-
-      // at least once: a redelivered event (same agent, same seq) reaches the session once
-      const watcher = mqtt.connect(core.url, {
-        clientId: `test-core-${randomUUID().slice(0, 8)}`,
-        username: CORE_MQTT_USER,
-        password: CORE_PASSWORD,
-        reconnectPeriod: 0,
-      });
-      clients.push(watcher);
-      await new Promise<void>((resolve, reject) => {
-        watcher.once('connect', () => resolve());
-        watcher.once('error', reject);
-      });
-      const eventTopic = topics.event(core.tenantId, agentId);
-      const seen: string[] = [];
-      watcher.on('message', (topic, payload) => {
-        if (topic === eventTopic) seen.push(payload.toString('utf8'));
-      });
-      await watcher.subscribeAsync(eventTopic, { qos: 1 });
-      pty.send('A1000002A\r');
-      await vi.waitFor(() => expect(desk.scans()).toEqual(['A1000001A', 'A1000002A']), { timeout: 15_000 });
-      await vi.waitFor(() => expect(seen.length).toBe(1));
-      const original = JSON.parse(seen[0]!) as { seq: number };
-      expect(original).toMatchObject({ type: 'scan', deviceId: 'scanner-1', data: 'A1000002A' });
-      await watcher.publishAsync(eventTopic, seen[0]!, { qos: 1 });
-      await watcher.publishAsync(eventTopic, seen[0]!, { qos: 1 });
-      // an event from a reader the agent never reported is ignored
-      await watcher.publishAsync(
-        eventTopic,
-        JSON.stringify({
-          ...original,
-          deviceId: 'not-a-reader',
-          seq: original.seq + 100_000,
-          data: 'A1000004A',
-        }),
-        { qos: 1 },
-      );
-      // a later event from the same connection: once it is through, the copies were handled before it
-      await watcher.publishAsync(
-        eventTopic,
-        JSON.stringify({ ...original, seq: original.seq + 200_000, data: 'A1000003A' }),
-        { qos: 1 },
-      );
-      await vi.waitFor(() => expect(desk.scans().at(-1)).toBe('A1000003A'), { timeout: 15_000 });
-      expect(desk.scans()).toEqual(['A1000001A', 'A1000002A', 'A1000003A']);
-
-      // unpair: the session hears it, and pairing and unpairing are in the operation log
-      const unpaired = await call(core.app, counter, 'DELETE', '/api/scans/pairing');
-      expect(await unpaired.json()).toEqual({ unpaired: true });
-      await vi.waitFor(() => expect(desk.events.at(-1)).toMatchObject({ event: 'unpaired' }));
-      const log = await core.database.db
-        .select({
-          action: operationLog.action,
-          staff: operationLog.staffLoginId,
-          details: operationLog.details,
-        })
-        .from(operationLog)
-        .where(and(eq(operationLog.tenantId, core.tenantId), like(operationLog.action, 'scanner.%')))
-        .orderBy(operationLog.at);
-      expect(log).toEqual([
-        { action: 'scanner.pair', staff: 'counter', details: { deviceId: 'scanner-1' } },
-        { action: 'scanner.unpair', staff: 'counter', details: { deviceId: 'scanner-1' } },
-      ]);
+      appendFileSync(inbox, '1000001\n');
+      await vi.waitFor(() => expect(desk.scans()).toEqual(['1000001']), { timeout: 15_000 });
     });
-
-    it('marks a reader that is missing or unplugged as errored, keeps the agent up, and reopens it', async () => {
-      const dir = core.tempDir('bunko-pty-');
-      const { agent, agentId } = await startScannerAgent('serial-2', {
-        type: 'serial',
-        path: join(dir, 'reader'),
-      });
-      // not plugged in yet: errored, and the agent is online and answering
-      await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('error'), { timeout: 15_000 });
-      expect(agent.connected).toBe(true);
-      const ping = await core.request(agentId, {
-        transaction: randomUUID(),
-        action: 'ping',
-        sentAt: new Date().toISOString(),
-      });
-      expect(ping.ok).toBe(true);
-      // plugged in: the agent's retry opens it
-      const pty = await ptyPair(dir);
-      await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('ok'), { timeout: 30_000 });
-      // unplugged while open: errored again, the agent stays up
-      pty.kill();
-      await vi.waitFor(async () => expect(await readerStatus(agentId)).toBe('error'), { timeout: 15_000 });
-      expect(agent.connected).toBe(true);
-    });
-  },
-);
-
-describe('the virtual reader (demo)', () => {
-  it('sends each line appended to its inbox as a scan', async () => {
-    const inbox = join(core.tempDir('bunko-virtual-'), 'scanner-1.txt');
-    const creds = await core.register('virtual-scan-1');
-    const agent = createAgent(
-      agentConfig(core, creds, core.tempDir(), [
-        {
-          id: 'scanner-1',
-          kind: 'barcodeReader',
-          profile: 'virtual-reader',
-          transport: { type: 'virtual', inbox },
-        },
-      ]),
-      { logger: silentLogger },
-    );
-    agents.push(agent);
-    await agent.start();
-    await vi.waitFor(async () => expect(await readerStatus(creds.agentId)).toBe('ok'), { timeout: 15_000 });
-    const cookie = await login(core.app, 'scan', 'admin');
-    const desk = await openStream(cookie);
-    const { barcode } = (await (await call(core.app, cookie, 'POST', '/api/scans/pairing-code')).json()) as {
-      barcode: string;
-    };
-    appendFileSync(inbox, `${barcode}\n`);
-    await vi.waitFor(() => expect(desk.events.some((e) => e.event === 'paired')).toBe(true), {
-      timeout: 15_000,
-    });
-    appendFileSync(inbox, '1000001\n');
-    await vi.waitFor(() => expect(desk.scans()).toEqual(['1000001']), { timeout: 15_000 });
   });
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,6 +56,43 @@ describe('shipped device profiles', () => {
   });
 });
 
+describe('handheld terminal profiles (蔵書点検)', () => {
+  it('describe a drop-folder CSV terminal in CP932 with a header, a UTF-8 TSV one and a serial cradle', () => {
+    const csv = getProfile('generic-handheld-csv-cp932');
+    expect(csv?.kind === 'handheld' && csv.transfer).toMatchObject({
+      mode: 'dropFolder',
+      encoding: 'cp932',
+      delimiter: ',',
+      header: true,
+      columns: ['terminalId', 'shelfTag', 'barcode', 'scannedAt'],
+    });
+    const tsv = getProfile('generic-handheld-tsv-utf8');
+    expect(tsv?.kind === 'handheld' && tsv.transfer).toMatchObject({
+      mode: 'dropFolder',
+      encoding: 'utf8',
+      delimiter: '\t',
+      header: false,
+    });
+    const cradle = getProfile('generic-handheld-cradle');
+    expect(cradle?.kind === 'handheld' && cradle.transfer).toMatchObject({
+      mode: 'serial',
+      lineEnding: 'crlf',
+      dataFields: ['barcode', 'scannedAt'],
+    });
+  });
+
+  it('refuses a drop-folder profile without exactly one barcode column', () => {
+    const dir = scratch();
+    const base = JSON.parse(readFileSync(join(PROFILES_DIR, 'generic-handheld-csv-cp932.json'), 'utf8'));
+    base.id = 'no-barcode';
+    base.transfer.columns = ['terminalId', 'scannedAt'];
+    writeFileSync(join(dir, 'no-barcode.json'), JSON.stringify(base));
+    expect(() => loadProfiles(dir)).toThrow(
+      /no-barcode\.json: transfer\.columns: exactly one column must be "barcode"/,
+    );
+  });
+});
+
 describe('a broken profile', () => {
   it('is rejected with the file name and the field', () => {
     const dir = scratch();
@@ -98,5 +135,47 @@ describe('a broken profile', () => {
     const dir = scratch();
     writeFileSync(join(dir, 'toaster.json'), JSON.stringify({ id: 'toaster', kind: 'toaster' }));
     expect(() => loadProfiles(dir)).toThrow(/toaster\.json: kind:/);
+  });
+});
+
+describe('the 館内OPAC kiosk profile', () => {
+  const kiosk = () => {
+    const p = getProfile('opac-kiosk-chromium');
+    if (p?.kind !== 'kiosk' || !p.launch) throw new Error('no kiosk launch profile');
+    return p.launch;
+  };
+
+  it('starts Chromium full screen, incognito, without developer tools, on the OPAC only', () => {
+    const l = kiosk();
+    expect(l.flags).toEqual(expect.arrayContaining(['--kiosk', '--incognito']));
+    expect(l.flags.some((f) => f.startsWith('--remote-debugging'))).toBe(false);
+    expect(l.policies.DeveloperToolsAvailability).toBe(2);
+    expect(l.policies.URLBlocklist).toEqual(['*']);
+    expect(l.policies.URLAllowlist.every((u) => u.startsWith('{origin}/'))).toBe(true);
+    expect(l.startUrl).toBe('{origin}/opac?kiosk={kioskId}');
+    expect(l.idleResetSeconds).toBeGreaterThanOrEqual(5);
+  });
+
+  it('refuses a kiosk profile that could be left or inspected', () => {
+    const dir = scratch();
+    const good = JSON.parse(readFileSync(join(PROFILES_DIR, 'opac-kiosk-chromium.json'), 'utf8')) as {
+      id: string;
+      launch: { flags: string[]; policies: { URLAllowlist: string[] } };
+    };
+    good.id = 'open-kiosk';
+    good.launch.flags = ['--kiosk', '--remote-debugging-port=9222'];
+    good.launch.policies.URLAllowlist.push('https://example.com/');
+    writeFileSync(join(dir, 'open-kiosk.json'), JSON.stringify(good));
+    let caught: ProfileError | undefined;
+    try {
+      loadProfiles(dir);
+    } catch (err) {
+      caught = err as ProfileError;
+    }
+    expect(caught).toBeInstanceOf(ProfileError);
+    expect(caught!.message).toContain('--incognito is required');
+    expect(caught!.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['launch.flags', 'launch.flags[1]', 'launch.policies.URLAllowlist[6]']),
+    );
   });
 });

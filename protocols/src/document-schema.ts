@@ -23,6 +23,8 @@ export const DocBlock = z.discriminatedUnion('type', [
     symbology: z.enum(['nw7', 'code128', 'qr']),
     data: z.string().min(1).max(200),
   }),
+  /** end of one label (or slip) in a job of several: feed to the cutter and cut, then go on */
+  z.object({ type: z.literal('cut') }),
 ]);
 export type DocBlock = z.input<typeof DocBlock>;
 

@@ -147,7 +147,52 @@ export const ERRORS = {
     ja: '端末のエージェントから応答がありません',
     en: 'The device agent did not answer in time',
   },
+  stocktakeAlreadyOpen: {
+    status: 409,
+    ja: '実施中の蔵書点検があります。終了してから開始してください',
+    en: 'A stock-take is already open; close it first',
+  },
+  stocktakeClosed: {
+    status: 409,
+    ja: 'この蔵書点検は終了しています',
+    en: 'This stock-take is closed',
+  },
   notReady: { status: 503, ja: 'サービスの準備ができていません', en: 'The service is not ready' },
+  cardReplaced: {
+    status: 409,
+    ja: '再発行済みの旧カードです。新しいカードで手続きしてください',
+    en: 'This is an old card that has been reissued; please use the new card',
+  },
+  cardLost: {
+    status: 409,
+    ja: '紛失届の出ているカードです。本人確認のうえ再発行してください',
+    en: 'This card has been reported lost; check identity and reissue the card',
+  },
+  resetTokenInvalid: {
+    status: 400,
+    ja: 'このパスワード再設定のリンクは無効か、期限が切れています。もう一度お申し込みください',
+    en: 'This password reset link is invalid or has expired; please request a new one',
+  },
+  emailTokenInvalid: {
+    status: 400,
+    ja: 'このメールアドレス確認のリンクは正しくないか、新しい申し込みで使えなくなりました',
+    en: 'This e-mail confirmation link is not valid, or a newer change request replaced it',
+  },
+  emailTokenExpired: {
+    status: 400,
+    ja: 'このメールアドレス確認のリンクは期限が切れています。マイページからもう一度変更してください',
+    en: 'This e-mail confirmation link has expired; please change the address again in My Library',
+  },
+  emailTokenUsed: {
+    status: 409,
+    ja: 'このメールアドレス確認のリンクはすでに使われています',
+    en: 'This e-mail confirmation link has already been used',
+  },
+  agentRefused: {
+    status: 422,
+    ja: '端末のエージェントが要求を受け付けませんでした(設定は変更されていません)',
+    en: 'The device agent refused the request (its config is unchanged)',
+  },
   internal: {
     status: 500,
     ja: 'システムエラーが発生しました',

@@ -3,4 +3,7 @@ export * from './document-schema.ts';
 export * from './documents.ts';
 export * from './errors.ts';
 export * from './mqtt.ts';
+export * from './offline.ts';
 export * from './permissions.ts';
+export * from './sheet-schema.ts';
+export * from './sheets.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PrintDocument } from './document-schema.ts';
+import { SheetDocument } from './sheet-schema.ts';
 
 /**
  * MQTT topics. Everything an agent touches lives under its own prefix
@@ -75,11 +76,18 @@ export const TextDocument = z.object({
 });
 export type TextDocument = z.input<typeof TextDocument>;
 
-/** What a print request carries: plain lines, or a device-independent `PrintDocument` (see documents.ts). */
-export const PrintJobDocument = z.discriminatedUnion('kind', [TextDocument, PrintDocument]);
+/**
+ * What a print request carries: plain lines, a device-independent `PrintDocument` (receipts, slips,
+ * labels; see documents.ts) or a page `SheetDocument` (letters, lists; see sheets.ts).
+ */
+export const PrintJobDocument = z.discriminatedUnion('kind', [TextDocument, PrintDocument, SheetDocument]);
 export type PrintJobDocument = z.input<typeof PrintJobDocument>;
 
 export const PrintTestRequest = z.object({ deviceId: z.string().min(1), text: z.string().max(2000) });
+
+/** What the core did with a stock-take batch: counted now, counted before, or nowhere to count it yet. */
+export const StocktakeAckStatus = z.enum(['stored', 'duplicate', 'noOpenSession', 'rejected']);
+export type StocktakeAckStatus = z.infer<typeof StocktakeAckStatus>;
 
 /** core → agent. `transaction` is echoed in the response. */
 export const AgentRequest = z.discriminatedUnion('action', [
@@ -92,6 +100,30 @@ export const AgentRequest = z.discriminatedUnion('action', [
     /** the job must not print after this time: a stale job expires instead */
     notAfter: z.string(),
     document: PrintJobDocument,
+  }),
+  z.object({
+    transaction: z.string().min(1).max(64),
+    action: z.literal('stocktakeAck'),
+    batchId: z.string().regex(/^[0-9a-f]{64}$/),
+    status: StocktakeAckStatus,
+    /** why a batch was rejected, for the agent's log */
+    reason: z.string().max(200).optional(),
+  }),
+  z.object({
+    transaction: z.string().min(1).max(64),
+    action: z.literal('configure'),
+    /**
+     * The agent's whole new config file (see edge-agent/src/config.ts). The agent validates it with
+     * its own schema; `mqtt.password` may be left out (the core never holds it) and the agent keeps
+     * its own. Tenant and agent id cannot change. Valid: written atomically, then applied by a restart.
+     */
+    config: z.record(z.string(), z.unknown()),
+  }),
+  z.object({
+    transaction: z.string().min(1).max(64),
+    action: z.literal('restart'),
+    /** why, for the agent's log (never personal data) */
+    reason: z.string().max(200).optional(),
   }),
 ]);
 /**
@@ -132,6 +164,76 @@ export const ScanEvent = z.object({
 });
 export type ScanEvent = z.infer<typeof ScanEvent>;
 
-/** Everything an agent may publish on its `event` topic (docking and printer status to come). */
-export const AgentEvent = z.discriminatedUnion('type', [ScanEvent]);
+/** One scan of a stock-take (蔵書点検) batch, as the handheld recorded it. */
+export const StocktakeScan = z.object({
+  /** the label as read (NW-7 start/stop and check digit as the terminal sends them) */
+  barcode: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((s) => [...s].every((ch) => ch >= ' ' && ch !== '\x7f'), 'control characters are not scan data'),
+  /** the shelf/range label scanned before it ('' when the terminal has none) */
+  shelfTag: z.string().max(64),
+  scannedAt: z.iso.datetime({ offset: true }).nullable(),
+});
+export type StocktakeScan = z.infer<typeof StocktakeScan>;
+
+/** The most scans one batch may carry (a handheld holds a few ten thousand). */
+export const STOCKTAKE_BATCH_MAX = 200_000;
+
+/**
+ * agent → core on the agent's `event` topic: what one docking of a handheld delivered (one file
+ * from a drop folder, or one serial transfer). `batchId` is the SHA-256 of the normalised content
+ * (see `stocktake-hash.ts`), so docking the same data again never counts it twice; the core
+ * answers with a `stocktakeAck` request carrying the batch id. Sent again until acknowledged.
+ */
+export const StocktakeBatchEvent = z.object({
+  type: z.literal('stocktakeBatch'),
+  batchId: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex'),
+  deviceId: DeviceInfo.shape.id,
+  terminalId: z.string().max(64),
+  /** the file name, or `serial` */
+  source: z.string().min(1).max(255),
+  collectedAt: z.iso.datetime({ offset: true }),
+  scans: z.array(StocktakeScan).max(STOCKTAKE_BATCH_MAX),
+  /** lines the agent could not read, by line number (never their content) */
+  rejectedLines: z.array(z.object({ line: z.number().int().min(1), reason: z.string().max(200) })).max(1000),
+  rejectedCount: z.number().int().min(0),
+});
+export type StocktakeBatchEvent = z.infer<typeof StocktakeBatchEvent>;
+
+/** Everything an agent may publish on its `event` topic (printer status to come). */
+export const AgentEvent = z.discriminatedUnion('type', [ScanEvent, StocktakeBatchEvent]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
+
+/**
+ * Offline bookmobile circulation (see offline.ts): the agent asks for its offline package and
+ * replays journalled operations on `offline`; the core answers on `offlineReply`.
+ */
+export const offlineTopics = {
+  /** agent → core */
+  up: (t: string, a: string) => `${topics.agentPrefix(t, a)}/offline`,
+  /** core → agent */
+  down: (t: string, a: string) => `${topics.agentPrefix(t, a)}/offlineReply`,
+  /** the core's wildcard subscription */
+  allUp: () => `${TOPIC_ROOT}/+/agents/+/offline`,
+};
+/** Where a print job is, as the core shows it: `queued` (at the core, or in a page printer's queue), `printing`, and the three ends. */
+export const PrintJobState = z.enum(['queued', 'printing', 'done', 'failed', 'expired']);
+export type PrintJobState = z.infer<typeof PrintJobState>;
+
+/**
+ * agent → core on the agent's `event` topic: a print job moved (the agent started it, the page
+ * printer queued or printed it, it ended). Sent at QoS 1 and idempotent: the core never moves a job
+ * back from an end state. The print response carries the end state too.
+ */
+export const PrintJobEvent = z.object({
+  type: z.literal('job'),
+  jobId: z.string().min(1).max(64),
+  deviceId: DeviceInfo.shape.id,
+  state: PrintJobState,
+  /** why it waits or failed (e.g. media-empty, printerNotReady: cover open); never personal data */
+  reason: z.string().max(300).optional(),
+  at: z.iso.datetime({ offset: true }),
+});
+export type PrintJobEvent = z.infer<typeof PrintJobEvent>;

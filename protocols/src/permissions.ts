@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'devices.operate',
   'devices.admin',
   'inventory.manage',
+  /** 開示: export everything held about a patron as a file (logged) */
+  'patrons.export',
 ] as const;
 
 export const Permission = z.enum(PERMISSIONS);

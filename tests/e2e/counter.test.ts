@@ -4,14 +4,15 @@
 import { existsSync } from 'node:fs';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../cloud/src/db/client.ts';
 import { holds, items, loans } from '../../cloud/src/db/schema/index.ts';
+import { reindexBibSearch } from '../../cloud/src/domain/catalog/reindex-search.ts';
 import { makeLibrary } from '../../cloud/test/support/library-fixture.ts';
 import { call, login, PASSWORD, testApp } from '../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
 import { eraDate, maskCard, westernDate } from '../../protocols/src/documents.ts';
-import { CHROMIUM, launchChromium, serveOnLoopback } from './browser.ts';
+import { CHROMIUM, collectPageErrors, failOnPageErrors, launchChromium, serveOnLoopback } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
 const TENANT = 'e2e';
@@ -45,20 +46,12 @@ describe.skipIf(!haveChromium)('counter screen 貸出・返却 (Chromium)', () =
   });
 
   // Uncaught exceptions and Content-Security-Policy refusals fail the test that caused them.
-  let pageErrors: string[] = [];
-  afterEach(() => {
-    const seen = pageErrors;
-    pageErrors = [];
-    expect(seen).toEqual([]);
-  });
+  const pageErrors = failOnPageErrors();
 
   async function freshPage() {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP' });
     const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (/Content Security Policy/i.test(msg.text())) pageErrors.push(`csp: ${msg.text()}`);
-    });
+    collectPageErrors(page, pageErrors);
     return page;
   }
 
@@ -234,6 +227,28 @@ describe.skipIf(!haveChromium)('counter screen 貸出・返却 (Chromium)', () =
     await expect.poll(async () => (await loanOf('1000001'))?.renewals).toBe(1);
     await expect.poll(() => page.getByRole('status').textContent()).toContain('延長しました: 書名 novel');
     await expect.poll(() => focusedId(page)).toBe('counter-scan');
+
+    // 予約受付: find a title for carol and place her hold, to be picked up at this desk
+    await reindexBibSearch(database.db, lib.tenantId);
+    const holdForm = patron.getByRole('region', { name: '予約受付' });
+    await holdForm.getByLabel('予約する資料(ISBN・書名・資料番号)').fill('branchbook');
+    await holdForm.getByRole('button', { name: '探す' }).click();
+    await holdForm.getByRole('button', { name: '予約: 書名 branchbook' }).click();
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toContain('予約しました: 書名 branchbook');
+    const placed = await database.db
+      .select({ pickup: holds.pickupLocationId, contact: holds.contactMethod })
+      .from(holds)
+      .where(
+        and(
+          eq(holds.tenantId, lib.tenantId),
+          eq(holds.patronId, lib.patronIds.carol!),
+          eq(holds.bibId, lib.bibs.branchbook!),
+        ),
+      );
+    expect(placed).toEqual([{ pickup: lib.mainId, contact: 'phone' }]);
+    await page.locator('#counter-scan').focus();
 
     // F8: the receipt of this visit, previewed in the page and handed to the browser's print
     await page.keyboard.press('F8');

@@ -3,11 +3,11 @@
 // (apt-get install chromium fonts-noto-cjk). Run alone: npx vitest run tests/e2e
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../cloud/src/db/client.ts';
 import { call, login, makeTenant, PASSWORD, testApp } from '../../cloud/test/support/test-app.ts';
 import { freshDatabase } from '../../cloud/test/support/test-db.ts';
-import { CHROMIUM, launchChromium, serveOnLoopback } from './browser.ts';
+import { CHROMIUM, collectPageErrors, failOnPageErrors, launchChromium, serveOnLoopback } from './browser.ts';
 import { ensureWebBuild, webRoot } from './web-build.ts';
 
 const BOOK = '南の島の星空';
@@ -56,21 +56,13 @@ describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
   });
 
   // Uncaught exceptions and Content-Security-Policy refusals fail the test that caused them.
-  let pageErrors: string[] = [];
-  afterEach(() => {
-    const seen = pageErrors;
-    pageErrors = [];
-    expect(seen).toEqual([]);
-  });
+  const pageErrors = failOnPageErrors();
 
   /** A fresh browser profile per test: no cookie, no stored language. */
   async function freshPage(viewport = { width: 1280, height: 800 }) {
     const context = await browser.newContext({ viewport, locale: 'ja-JP' });
     const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (/Content Security Policy/i.test(msg.text())) pageErrors.push(`csp: ${msg.text()}`);
-    });
+    collectPageErrors(page, pageErrors);
     return page;
   }
 
@@ -130,12 +122,16 @@ describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
       'ダッシュボード',
       '貸出・返却',
       '資料検索',
+      '受入',
+      '新規書誌',
       '利用者',
       '予約',
       '統計',
       '端末',
       '操作ログ',
       '設定',
+      'オフライン貸出',
+      '蔵書点検',
     ]);
 
     await page.getByRole('button', { name: 'English' }).click();
@@ -145,12 +141,16 @@ describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
       'Dashboard',
       'Circulation',
       'Catalogue search',
+      'Receiving',
+      'New record',
       'Patrons',
       'Holds',
       'Statistics',
       'Devices',
       'Operation log',
       'Settings',
+      'Offline lending',
+      'Stock-take',
     ]);
     expect(await header.textContent()).toContain('e2e library');
     // the choice survives a reload
@@ -175,6 +175,8 @@ describe.skipIf(!haveChromium)('staff client shell (Chromium)', () => {
     expect(labels).toContain('資料検索');
     expect(labels).not.toContain('操作ログ');
     expect(labels).not.toContain('統計');
+    expect(labels).not.toContain('受入');
+    expect(labels).not.toContain('新規書誌');
     // nothing wider than the phone: no sideways scrolling of the whole page (the tests' tsconfig has no DOM lib)
     const overflow = await page.evaluate<number>(
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',

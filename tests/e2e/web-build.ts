@@ -22,7 +22,12 @@ function newest(dir: string): number {
 
 function fresh(): boolean {
   const index = join(webRoot, 'index.html');
-  return existsSync(index) && statSync(index).mtimeMs >= newest(join(root, 'web/src'));
+  const sources = Math.max(
+    newest(join(root, 'web/src')),
+    newest(join(root, 'web/public')),
+    ...['index.html', 'opac.html', 'vite.config.ts'].map((f) => statSync(join(root, 'web', f)).mtimeMs),
+  );
+  return existsSync(index) && statSync(index).mtimeMs >= sources;
 }
 
 /** Build the UI when web/dist is missing or older than its sources, so no test drives a stale build. */

@@ -1,25 +1,33 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   AgentInfo,
   type AgentRequest,
   AgentResponse,
   AgentState,
+  type OfflineDown,
+  offlineTopics,
   parseAgentTopic,
   topics,
 } from '@bunko/protocols';
+import { type MqttTlsFiles, readMqttTls, reconnectWithBackoff } from '@bunko/protocols/mqtt-link';
 import { and, eq, sql } from 'drizzle-orm';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { agents, devices, tenants } from '../db/schema/index.ts';
+import { type FleetError, RecentErrors } from '../domain/devices/recent-errors.ts';
 import { AppError } from '../domain/errors.ts';
 import { loggableError } from '../domain/loggable-error.ts';
+import { applyPrintJobEvent } from '../domain/printing/print-jobs.ts';
 
 type Pending = { resolve: (r: AgentResponse) => void; timer: NodeJS.Timeout };
 
 /** What domain verbs may ask of the device side (kept free of MQTT types). */
 export type AgentPort = {
   request(tenantId: string, agentId: string, req: AgentRequest, timeoutMs?: number): Promise<AgentResponse>;
+  /** the agent's last errors (device problems, refused requests, failed jobs), newest first */
+  recentErrors?(tenantId: string, agentId: string): FleetError[];
 };
 
 /**
@@ -30,16 +38,27 @@ export class AgentBridge implements AgentPort {
   private client: MqttClient | undefined;
   private readonly pending = new Map<string, Pending>();
   readonly bootId = randomUUID();
+  private readonly errors = new RecentErrors();
+  /** the device statuses last seen, so a problem is listed once when it starts, not at every info */
+  private readonly deviceStatus = new Map<string, string>();
 
   constructor(
     private readonly opts: {
       url: string;
       username?: string;
       password?: string;
+      /** mqtts:// / wss://: the broker's CA and the core's client certificate (an external broker) */
+      tls?: MqttTlsFiles;
       db: Db;
       logger: Logger;
       /** where agents' `event` messages (scans) go */
       events?: { handleEvent(tenantId: string, agentId: string, body: unknown): Promise<unknown> };
+      /** the bookmobile agents' offline package requests and replays (`offline` topic) */
+      offline?: {
+        handle(tenantId: string, agentId: string, body: unknown): Promise<OfflineDown | undefined>;
+      };
+      /** where handhelds' stock-take batches (`stocktakeBatch` events) go */
+      stocktake?: { handleBatch(tenantId: string, agentId: string, body: unknown): Promise<unknown> };
     },
   ) {}
 
@@ -47,17 +66,28 @@ export class AgentBridge implements AgentPort {
     const log = this.opts.logger.child({ ns: 'agent-bridge' });
     const client = mqtt.connect(this.opts.url, {
       clientId: `bunko-core-${this.bootId.slice(0, 8)}`,
-      username: this.opts.username,
-      password: this.opts.password,
+      ...(this.opts.username ? { username: this.opts.username } : {}),
+      ...(this.opts.password ? { password: this.opts.password } : {}),
+      ...(this.opts.tls ? readMqttTls(this.opts.tls) : {}),
       clean: true,
       reconnectPeriod: 1000,
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
+    });
+    reconnectWithBackoff(client, {
+      baseMs: 1000,
+      maxMs: 30_000,
+      onRetry: (r) =>
+        log.warn(
+          { attempt: r.attempt, retryInMs: r.retryInMs, code: r.code },
+          `cannot connect to the MQTT broker: ${r.reason}; retrying`,
+        ),
     });
     this.client = client;
     client.on('message', (topic, payload) => {
       this.onMessage(topic, payload).catch((err) => log.error({ err, topic }, 'agent message failed'));
     });
-    client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+    client.on('error', (err) => log.debug({ err: err.message }, 'mqtt error'));
     client.on(
       'connect',
       () => void this.announce().catch((err) => log.error({ err: loggableError(err) }, 'birth failed')),
@@ -67,7 +97,10 @@ export class AgentBridge implements AgentPort {
       client.once('error', reject);
     });
     await client.subscribeAsync(
-      (['state', 'info', 'response', 'event'] as const).map((k) => topics.allAgents(k)),
+      [
+        ...(['state', 'info', 'response', 'event'] as const).map((k) => topics.allAgents(k)),
+        offlineTopics.allUp(),
+      ],
       { qos: 1 },
     );
   }
@@ -105,7 +138,23 @@ export class AgentBridge implements AgentPort {
     const { tenantId, agentId, kind } = where;
     const mine = and(eq(agents.tenantId, tenantId), eq(agents.id, agentId));
     const db = this.opts.db;
-    if (kind === 'event') {
+    this.noteErrors(tenantId, agentId, kind, body);
+    if (kind === 'offline') {
+      const reply = await this.opts.offline?.handle(tenantId, agentId, body);
+      if (reply) {
+        // a package can hold thousands of items: compressed, it stays small on a mobile link
+        const json = JSON.stringify(reply);
+        await this.client?.publishAsync(
+          offlineTopics.down(tenantId, agentId),
+          reply.type === 'package' ? gzipSync(json) : json,
+          { qos: 1 },
+        );
+      }
+    } else if (kind === 'event' && (body as { type?: unknown } | null)?.type === 'job') {
+      if (isUuid(tenantId) && isUuid(agentId)) await applyPrintJobEvent(db, tenantId, agentId, body);
+    } else if (kind === 'event' && (body as { type?: unknown } | null)?.type === 'stocktakeBatch') {
+      await this.opts.stocktake?.handleBatch(tenantId, agentId, body);
+    } else if (kind === 'event') {
       await this.opts.events?.handleEvent(tenantId, agentId, body);
     } else if (kind === 'response') {
       const r = AgentResponse.safeParse(body);
@@ -155,6 +204,40 @@ export class AgentBridge implements AgentPort {
               },
             });
         }
+      });
+    }
+  }
+
+  recentErrors(tenantId: string, agentId: string): FleetError[] {
+    return this.errors.list(tenantId, agentId);
+  }
+
+  /** What goes on the fleet page's error list: device problems as they start, refusals, failed jobs, going offline. */
+  private noteErrors(tenantId: string, agentId: string, kind: string, body: unknown): void {
+    const at = new Date().toISOString();
+    const add = (e: Omit<FleetError, 'at'>) => this.errors.add(tenantId, agentId, { at, ...e });
+    const b = body as Record<string, unknown> | null;
+    if (kind === 'info') {
+      const i = AgentInfo.safeParse(body);
+      if (!i.success) return;
+      for (const d of i.data.devices) {
+        const key = `${tenantId}/${agentId}/${d.id}`;
+        const before = this.deviceStatus.get(key);
+        this.deviceStatus.set(key, d.status);
+        if (d.status !== 'ok' && d.status !== before)
+          add({ source: d.id, code: d.status, message: d.detail ?? null });
+      }
+    } else if (kind === 'state' && b?.status === 'offline') {
+      add({ source: 'agent', code: 'offline', message: null });
+    } else if (kind === 'response') {
+      const r = AgentResponse.safeParse(body);
+      if (r.success && !r.data.ok && r.data.error)
+        add({ source: 'agent', code: r.data.error.code, message: r.data.error.message.slice(0, 1000) });
+    } else if (kind === 'event' && b?.type === 'job' && b.state === 'failed') {
+      add({
+        source: typeof b.deviceId === 'string' ? b.deviceId.slice(0, 64) : 'agent',
+        code: 'jobFailed',
+        message: typeof b.reason === 'string' ? b.reason.slice(0, 300) : null,
       });
     }
   }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TOPIC_ROOT, topics } from '@bunko/protocols';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { offlineTopics, TOPIC_ROOT, topics } from '@bunko/protocols';
 import { Aedes, type Client } from 'aedes';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -29,6 +30,12 @@ export async function startEmbeddedBroker(opts: {
   wsPort: number;
   corePassword: string;
   logger: Logger;
+  /**
+   * A TLS listener besides the plain one (mqtts://): the server's PEM certificate and key; with
+   * `clientCa`, only agents with a certificate from that CA whose CN is their agent id get in
+   * (their id and secret are checked as well).
+   */
+  tls?: { port: number; cert: Buffer; key: Buffer; clientCa?: Buffer };
 }) {
   const log = opts.logger.child({ ns: 'broker' });
   const identities = new WeakMap<Client, Identity>();
@@ -50,6 +57,15 @@ export async function startEmbeddedBroker(opts: {
       return fail();
     }
     if (!username || !UUID.test(username) || client.id !== username) return fail();
+    // on the TLS listener with client certificates, the certificate must be this agent's
+    const conn = (client as unknown as { conn?: Partial<TLSSocket> }).conn;
+    if (opts.tls?.clientCa && conn?.encrypted) {
+      const cn = conn.getPeerCertificate?.()?.subject?.CN;
+      if (cn !== username) {
+        log.warn({ clientId: client.id }, 'agent certificate is not for this agent');
+        return fail();
+      }
+    }
     const digest = createHash('sha256').update(pw).digest('hex');
     void (async () => {
       const [agent] = await opts.db
@@ -70,11 +86,18 @@ export async function startEmbeddedBroker(opts: {
   const allowedPublish = (id: Identity, topic: string) => {
     if (id.role === 'core') return topic.startsWith(`${TOPIC_ROOT}/`);
     const prefix = topics.agentPrefix(id.tenantId, id.agentId);
-    return ['state', 'info', 'response', 'event'].some((k) => topic === `${prefix}/${k}`);
+    return (
+      ['state', 'info', 'response', 'event'].some((k) => topic === `${prefix}/${k}`) ||
+      topic === offlineTopics.up(id.tenantId, id.agentId)
+    );
   };
   const allowedSubscribe = (id: Identity, topic: string) => {
     if (id.role === 'core') return topic.startsWith(`${TOPIC_ROOT}/`);
-    return topic === topics.request(id.tenantId, id.agentId) || topic === topics.core(id.tenantId);
+    return (
+      topic === topics.request(id.tenantId, id.agentId) ||
+      topic === topics.core(id.tenantId) ||
+      topic === offlineTopics.down(id.tenantId, id.agentId)
+    );
   };
 
   broker.authorizePublish = (client, packet, done) => {
@@ -106,17 +129,39 @@ export async function startEmbeddedBroker(opts: {
     });
   });
   await listenOrExplain(http, opts.wsPort, opts.host, 'MQTT_WS_PORT');
+  const tlsServer = opts.tls
+    ? createTlsServer(
+        {
+          cert: opts.tls.cert,
+          key: opts.tls.key,
+          ...(opts.tls.clientCa
+            ? { ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: true }
+            : {}),
+        },
+        (socket) => {
+          socket.setNoDelay(true);
+          (broker.handle as (s: unknown) => void)(socket);
+        },
+      )
+    : undefined;
+  // a refused handshake (no certificate, another CA) is the client's problem, not the broker's
+  tlsServer?.on('tlsClientError', (err) => log.warn({ err: err.message }, 'MQTT TLS handshake refused'));
+  if (tlsServer && opts.tls) await listenOrExplain(tlsServer, opts.tls.port, opts.host, 'MQTT_TLS_PORT');
 
   const addr = tcp.address();
   const wsAddr = http.address();
+  const tlsAddr = tlsServer?.address();
   return {
     port: typeof addr === 'object' && addr ? addr.port : opts.port,
     wsPort: typeof wsAddr === 'object' && wsAddr ? wsAddr.port : opts.wsPort,
+    /** the mqtts:// listener's port, when there is one */
+    tlsPort: typeof tlsAddr === 'object' && tlsAddr ? tlsAddr.port : undefined,
     broker,
     async close() {
       await new Promise<void>((r) => broker.close(() => r()));
       await Promise.all([
         new Promise<void>((r) => tcp.close(() => r())),
+        new Promise<void>((r) => (tlsServer ? tlsServer.close(() => r()) : r())),
         new Promise<void>((r) => {
           wss.close();
           http.closeAllConnections?.();

@@ -16,8 +16,13 @@ import { importMarc, type MarcFormat } from '../domain/marc/import-marc.ts';
 /** The operator's command line: `bunko marc import FILE --tenant CODE`, `bunko marc export --tenant CODE`. */
 
 const USAGE = `usage:
-  bunko marc import FILE --tenant CODE [--format iso2709|marcxml] [--mapping marc21|trc|NAME] [--json]
+  bunko marc import FILE --tenant CODE [--format iso2709|marcxml] [--mapping marc21|trc|unimarc|NAME]
+                    [--encoding cp866|utf-8|…] [--json]
   bunko marc export --tenant CODE [--format iso2709|marcxml] [--out FILE]
+
+Without --mapping the first record decides: UNIMARC (100 and 200, no 245) or MARC 21. --encoding names
+the file's character set when its records cannot (MARC 21 reads Ldr/09, UNIMARC 100 $a/26-29).
+Each rejected record and each warning (a record imported with something left out) is listed.
 
 Uses the same database as the core (DATABASE_URL, or embedded PGlite in BUNKO_DATA_DIR — stop the
 core first: embedded PGlite allows one process at a time).
@@ -46,6 +51,7 @@ export async function runCli(
         tenant: { type: 'string' },
         format: { type: 'string' },
         mapping: { type: 'string' },
+        encoding: { type: 'string' },
         out: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -74,6 +80,7 @@ export async function runCli(
         source: createReadStream(file!),
         format,
         ...(values.mapping ? { mapping: values.mapping } : {}),
+        ...(values.encoding ? { encoding: values.encoding } : {}),
         progressEvery: 500,
         onProgress: (p) =>
           io.err.write(

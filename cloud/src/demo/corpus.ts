@@ -268,7 +268,7 @@ export function generatePatron(r: Prng, today: Date): GeneratedPatron {
     // example.jp is reserved for documentation (RFC 6761 style), so no real mailbox is ever written to
     email: r.chance(0.5) ? `patron${r.int(1000, 99999)}@example.jp` : null,
     category: age <= 12 ? 'child' : age <= 18 ? 'youth' : 'general',
-    residency: town.startsWith('石垣市') ? 'resident' : 'regional',
+    residency: town.startsWith('石垣市') ? 'resident' : 'taketomi',
     readingHistoryOptIn: r.chance(0.1),
   };
 }

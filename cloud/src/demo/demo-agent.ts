@@ -8,10 +8,14 @@ import { hashPassword } from '../domain/auth/passwords.ts';
 
 export const DEMO_AGENT = { code: 'demo-counter', nameJa: 'カウンター端末(デモ)' } as const;
 
+/** the demo agent's virtual printers write here (the devices page shows what they printed) */
+export const demoPrintsDir = (dataDir: string) => join(dataDir, 'demo-prints');
+
 /**
  * The demo library's edge agent: registered once, with a fresh secret at every start (a secret is
  * shown only once, and the demo has nowhere else to keep it), and a config file with a virtual
- * receipt printer and a virtual label printer writing into `<dataDir>/demo-prints`, and a virtual
+ * receipt printer, a virtual label printer and a virtual page printer (PDFs) writing into
+ * `<dataDir>/demo-prints`, and a virtual
  * barcode reader that reads the lines appended to `<dataDir>/demo-scans.txt`.
  * Returns the config file's path, for `edge-agent/src/main.ts --config`.
  */
@@ -39,7 +43,7 @@ export async function ensureDemoAgentConfig(
     return row!.id;
   });
 
-  const prints = join(dataDir, 'demo-prints');
+  const prints = demoPrintsDir(dataDir);
   const config = {
     tenantId,
     agentId,
@@ -57,6 +61,13 @@ export async function ensureDemoAgentConfig(
         kind: 'labelPrinter',
         profile: 'epson-tm-l90',
         transport: { type: 'virtual', dir: join(prints, 'labels') },
+      },
+      {
+        // letters and lists: the PDF an office printer would get over IPP
+        id: 'office-1',
+        kind: 'colorPrinter',
+        profile: 'generic-ipp-a4',
+        transport: { type: 'virtual', dir: join(prints, 'pages') },
       },
       {
         // each line appended to demo-scans.txt is a scan: pair it with 「スキャナー接続」 on the counter

@@ -14,7 +14,7 @@ import {
   tenants,
 } from '../db/schema/index.ts';
 import { addDays, type Day, todayInTokyo } from '../domain/calendar/dates.ts';
-import { flushSearchIndex } from '../domain/catalog/reindex-search.ts';
+import { deferSearchIndex, flushSearchIndex } from '../domain/catalog/reindex-search.ts';
 import { bibSearchGrams } from '../domain/catalog/search-text.ts';
 import { locationChain } from '../domain/circulation/circulation-context.ts';
 import { dueDateAt } from '../domain/circulation/due-date.ts';
@@ -102,6 +102,7 @@ export async function seedDemoCollection(db: Db, tenantId: string, opts: DemoCol
   const now = opts.now ?? new Date();
   const today = todayInTokyo(now);
   return db.transaction(async (tx) => {
+    await deferSearchIndex(tx);
     await tx
       .update(tenants)
       .set({ settings: { barcodes: { patronCard: DEMO_PATRON_CARD, itemLabel: DEMO_ITEM_LABEL } } })

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import {
@@ -6,11 +6,28 @@ import {
   calendars,
   locations,
   materialTypes,
-  patronCategories,
+  patronCards,
+  patrons,
   tenants,
 } from '../db/schema/index.ts';
 import { provisionTenant } from '../domain/admin/provision-tenant.ts';
+import { hashPassword } from '../domain/auth/passwords.ts';
+import { cardBarcode } from './corpus.ts';
+import { DEMO_AGENT } from './demo-agent.ts';
 import { seedDemoCollection } from './seed-collection.ts';
+
+const ISHIGAKI_REGISTRATION = {
+  residencies: [
+    { code: 'resident', nameJa: '市内在住', nameEn: 'Lives in Ishigaki' },
+    { code: 'worker', nameJa: '市内在勤', nameEn: 'Works in Ishigaki' },
+    { code: 'student', nameJa: '市内在学', nameEn: 'Studies in Ishigaki' },
+    { code: 'taketomi', nameJa: '竹富町(広域利用)', nameEn: 'Taketomi (regional use)' },
+    { code: 'yonaguni', nameJa: '与那国町(広域利用)', nameEn: 'Yonaguni (regional use)' },
+  ],
+  validYears: 3,
+  guardianCategories: ['child'],
+  organizationCategories: ['group'],
+};
 
 export const DEMO_TENANT = {
   code: 'ishigaki',
@@ -44,6 +61,9 @@ const STAFF = [
 ];
 
 /** Shown on the demo's login page and printed at start; a real installation has none. */
+/** The demo patron's My Library login (card number and password), printed at start. */
+export const DEMO_PATRON_LOGIN = { card: cardBarcode(1), password: 'bunko-patron' } as const;
+
 export const DEMO_LOGINS = STAFF.map(({ loginId, password, roleJa }) => ({ loginId, password, roleJa }));
 
 /** ISO date strings of every day in [from, to] matching `pick`. */
@@ -185,12 +205,15 @@ export async function ensureDemo(
         parentId: library!.id,
       },
     ]);
-    await tx.insert(patronCategories).values([
-      { tenantId, code: 'general', nameJa: '一般', nameEn: 'Adult' },
-      { tenantId, code: 'youth', nameJa: '中高生', nameEn: 'Teen' },
-      { tenantId, code: 'child', nameJa: '児童', nameEn: 'Child' },
-      { tenantId, code: 'group', nameJa: '団体', nameEn: 'Group' },
-    ]);
+    // the patron categories (一般・中高生・児童・団体) come with provisionTenant
+    // Ishigaki registers residents, workers and students of the city, and (広域利用) the two
+    // neighbouring towns: settings, so another library lists its own
+    await tx
+      .update(tenants)
+      .set({
+        settings: sql`${tenants.settings} || ${JSON.stringify({ patronRegistration: ISHIGAKI_REGISTRATION })}::jsonb`,
+      })
+      .where(eq(tenants.id, tenantId));
     await tx.insert(materialTypes).values([
       { tenantId, code: 'book', nameJa: '図書', nameEn: 'Book' },
       { tenantId, code: 'picture', nameJa: '絵本', nameEn: 'Picture book' },
@@ -202,6 +225,32 @@ export async function ensureDemo(
     ]);
   });
   const counts = await seedDemoCollection(db, tenantId, { seed: 20261125, bibs: 3000, patrons: 500 });
+  // 館内OPAC (after the collection, which sets the barcode settings): /opac?kiosk=demo prints its location slips on the demo agent's receipt printer
+  await db
+    .update(tenants)
+    .set({
+      settings: sql`${tenants.settings} || ${JSON.stringify({
+        kiosks: {
+          demo: {
+            nameJa: '館内OPAC(デモ)',
+            agentCode: DEMO_AGENT.code,
+            printerDeviceId: 'receipt-1',
+            idleSeconds: 90,
+          },
+        },
+      })}::jsonb`,
+    })
+    .where(eq(tenants.id, tenantId));
+  // マイページ: the first demo patron can log in to My Library with a known demo password
+  const [card] = await db
+    .select({ patronId: patronCards.patronId })
+    .from(patronCards)
+    .where(and(eq(patronCards.tenantId, tenantId), eq(patronCards.barcode, DEMO_PATRON_LOGIN.card)));
+  if (card)
+    await db
+      .update(patrons)
+      .set({ passwordHash: await hashPassword(DEMO_PATRON_LOGIN.password), passwordMustChange: false })
+      .where(eq(patrons.id, card.patronId));
   logger.info({ ...counts, ms: Math.round(performance.now() - started) }, 'demo library created');
   return { tenantId };
 }

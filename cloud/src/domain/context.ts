@@ -48,3 +48,19 @@ export function inTx<T>(ctx: Ctx, fn: (tx: Tx) => Promise<T>): Promise<T> {
 export function systemCtx(db: Db, tenantId: string, job: string, now: () => Date = () => new Date()): Ctx {
   return { db, tenantId, staff: null, workstation: null, requestId: `job:${job}`, now, system: true };
 }
+
+/**
+ * Promise.all for statements sent together in one transaction (postgres.js pipelines them into one
+ * round trip), but the error thrown is that of the first one in the list that failed — after a
+ * failed statement the later ones fail too ("transaction is aborted"), and settling order is not
+ * list order.
+ */
+export async function allInOrder<T extends readonly unknown[] | []>(
+  values: T,
+): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const settled = await Promise.allSettled(values);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [P in keyof T]: Awaited<T[P]>;
+  };
+}

@@ -11,3 +11,15 @@ export class AppError extends Error {
     super(detail ?? code);
   }
 }
+
+/** Validation issues gathered over a whole input, so a form can show them all at once. */
+export class IssueList {
+  readonly issues: { path: string; message: string }[] = [];
+  add(path: string, message: string, when = true) {
+    if (when) this.issues.push({ path, message });
+    return this;
+  }
+  throwIfAny() {
+    if (this.issues.length) throw new AppError('validation', undefined, this.issues);
+  }
+}

@@ -45,11 +45,47 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 /** Every router shares one validation hook, so a bad input always gets the same problem details. */
-export const router = () =>
-  new OpenAPIHono<AppEnv>({
+export const router = () => {
+  const r = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
         return problem(c as unknown as Context<AppEnv>, 'validation', { issues: zodIssues(result.error) });
       }
     },
   });
+  const keep = routeFilter;
+  if (keep) {
+    const register = r.openapi;
+    r.openapi = ((config: Parameters<typeof register>[0], ...rest: unknown[]) =>
+      keep(config as DeclaredRoute)
+        ? (register as (...a: unknown[]) => unknown)(config, ...rest)
+        : r) as typeof register;
+  }
+  return r;
+};
+
+/** What a route declared, as the filter of a service built from a subset of the routes sees it. */
+export type DeclaredRoute = {
+  operationId?: string;
+  method: string;
+  path: string;
+  'x-permission'?: RouteAccess;
+};
+
+let routeFilter: ((r: DeclaredRoute) => boolean) | null = null;
+
+/**
+ * Build routers (synchronously, e.g. `createApi(deps)`) registering only the routes `keep` accepts:
+ * the others are neither served nor in the OpenAPI document. This is how the public service gets
+ * exactly the core's 'public' routes, wherever they are declared, and the patron operations it
+ * forwards. Router factories must call router() when invoked, not at module load.
+ */
+export function onlyRoutes<T>(keep: (r: DeclaredRoute) => boolean, build: () => T): T {
+  const outer = routeFilter;
+  routeFilter = keep;
+  try {
+    return build();
+  } finally {
+    routeFilter = outer;
+  }
+}

@@ -7,18 +7,17 @@ import {
   locations,
   materialTypes,
   patronCards,
-  patronCategories,
   patrons,
 } from '../../src/db/schema/index.ts';
 import { addDays, todayInTokyo } from '../../src/domain/calendar/dates.ts';
-import { makeTenant } from './test-app.ts';
+import { call, makeTenant, patronCategory } from './test-app.ts';
 
 /**
  * A small library for circulation tests: a main library open every day (so due dates are plain
  * arithmetic unless a test adds closures), a branch, categories, types, rules, patrons and copies.
  */
 export async function makeLibrary(database: Database, code: string) {
-  const { tenant } = await makeTenant(database, code);
+  const { tenant, staffIds } = await makeTenant(database, code);
   const tenantId = tenant.id;
   const db = database.db;
   const today = todayInTokyo(new Date());
@@ -33,13 +32,8 @@ export async function makeLibrary(database: Database, code: string) {
       { tenantId, code: 'branch', nameJa: '分館', nameEn: 'Branch', kind: 'branch', calendarId: cal!.id },
     ])
     .returning();
-  const [general, child] = await db
-    .insert(patronCategories)
-    .values([
-      { tenantId, code: 'general', nameJa: '一般', nameEn: 'Adult' },
-      { tenantId, code: 'child', nameJa: '児童', nameEn: 'Child' },
-    ])
-    .returning();
+  const general = await patronCategory(database, tenantId, 'general');
+  const child = await patronCategory(database, tenantId, 'child');
   const [book, dvd, reference] = await db
     .insert(materialTypes)
     .values([
@@ -141,6 +135,7 @@ export async function makeLibrary(database: Database, code: string) {
   return {
     tenant,
     tenantId,
+    staffIds,
     today,
     calendarId: cal!.id,
     mainId: main!.id,
@@ -151,4 +146,32 @@ export async function makeLibrary(database: Database, code: string) {
     bibs,
     items: barcodes,
   };
+}
+
+/**
+ * At the counter of the main library: each [patron, item barcode] checked out, then `holder`
+ * waits for the popular title (so the patron side has loans and a hold to show, or to hide).
+ */
+export async function lendThenHold(
+  app: Parameters<typeof call>[0],
+  cookie: string,
+  lib: Awaited<ReturnType<typeof makeLibrary>>,
+  loans: readonly (readonly [string, string])[],
+  holder: string,
+) {
+  for (const [card, item] of loans) {
+    const res = await call(app, cookie, 'POST', '/api/circulation/checkout', {
+      patron: { cardBarcode: lib.cards[card] },
+      itemBarcode: item,
+      locationId: lib.mainId,
+    });
+    if (res.status !== 200) throw new Error(`checkout ${card}/${item}: ${res.status} ${await res.text()}`);
+  }
+  const hold = await call(app, cookie, 'POST', '/api/holds', {
+    patronId: lib.patronIds[holder],
+    bibId: lib.bibs.popular,
+    pickupLocationId: lib.mainId,
+    contactMethod: 'none',
+  });
+  if (hold.status !== 200) throw new Error(`hold: ${hold.status} ${await hold.text()}`);
 }

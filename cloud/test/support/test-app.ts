@@ -1,9 +1,10 @@
 import { PERMISSIONS, type Permission } from '@bunko/protocols';
+import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
-import { roles, staffUserRoles, staffUsers } from '../../src/db/schema/index.ts';
+import { patronCategories, roles, staffUserRoles, staffUsers } from '../../src/db/schema/index.ts';
 import { provisionTenant } from '../../src/domain/admin/provision-tenant.ts';
 import { hashPassword } from '../../src/domain/auth/passwords.ts';
 import type { Ctx } from '../../src/domain/context.ts';
@@ -33,6 +34,16 @@ export function makeTenant(database: Database, code: string) {
       roles: [r],
     })),
   });
+}
+
+/** One of the default patron categories provisionTenant made (general, youth, child, group). */
+export async function patronCategory(database: Database, tenantId: string, code: string) {
+  const [row] = await database.db
+    .select()
+    .from(patronCategories)
+    .where(and(eq(patronCategories.tenantId, tenantId), eq(patronCategories.code, code)));
+  if (!row) throw new Error(`no patron category ${code}`);
+  return row;
 }
 
 /** Add a staff user whose only role grants exactly `permissions`. */
@@ -110,4 +121,11 @@ export function adminCtx(database: Database, tenantId: string, adminId: string):
     requestId: 'test',
     now: () => new Date(),
   };
+}
+
+/** Log a patron in to My Library and return the Cookie header value (bunko_patron=…). */
+export async function patronLogin(app: AppLike, tenant: string, cardNumber: string, password: string) {
+  const res = await call(app, null, 'POST', '/api/my/login', { tenant, cardNumber, password });
+  if (res.status !== 200) throw new Error(`patron login failed: ${res.status} ${await res.text()}`);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
 }

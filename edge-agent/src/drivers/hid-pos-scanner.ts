@@ -7,6 +7,25 @@ import type { ScannerHandlers, ScannerSource } from './scanner-types.ts';
 type Options = z.infer<typeof HidPosTransport>;
 type HidInfo = Awaited<ReturnType<typeof HID.devicesAsync>>[number];
 
+/** An open HID device as the driver uses it: node-hid's HIDAsync, or a stand-in in tests. */
+export type HidPosDevice = {
+  on(event: 'data', listener: (report: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  removeAllListeners(): unknown;
+  close(): Promise<void>;
+};
+
+/** How the driver lists and opens HID devices (node-hid unless a test passes its own). */
+export type HidAccess = {
+  devices(): Promise<HidInfo[]>;
+  open(path: string): Promise<HidPosDevice>;
+};
+
+export const nodeHid: HidAccess = {
+  devices: () => HID.devicesAsync(),
+  open: (path) => HID.HIDAsync.open(path),
+};
+
 const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
 
 /** Which HID device is the configured reader: its path, else the first HID POS scanner matching the ids. */
@@ -24,19 +43,22 @@ export function pickHidPosDevice(list: readonly HidInfo[], o: Options): HidInfo 
 /** A USB HID Point-of-Sale reader (no keyboard emulation: the browser never sees its input). */
 export class HidPosScanner implements ScannerSource {
   readonly transport = 'hidPos';
-  private device: HID.HIDAsync | undefined;
+  private device: HidPosDevice | undefined;
 
-  constructor(private readonly options: Options) {}
+  constructor(
+    private readonly options: Options,
+    private readonly hid: HidAccess = nodeHid,
+  ) {}
 
   async open(on: ScannerHandlers): Promise<void> {
     const o = this.options;
-    const found = pickHidPosDevice(await HID.devicesAsync(), o);
+    const found = pickHidPosDevice(await this.hid.devices(), o);
     if (!found?.path) {
       const which =
         o.path ?? [o.vendorId, o.productId].map((v) => (v === undefined ? '*' : hex(v))).join(':');
       throw new Error(`no HID POS barcode reader found (${which})`);
     }
-    const device = await HID.HIDAsync.open(found.path);
+    const device = await this.hid.open(found.path);
     const assembler = new HidPosAssembler();
     device.on('error', (err: Error) => on.lost(err));
     device.on('data', (report: Buffer) => {

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import type { z } from 'zod';
 import type { SerialTransport } from '../config.ts';
 import type { ScannerHandlers, ScannerSource } from './scanner-types.ts';
+import { openSerialPort } from './serial-port.ts';
 import { SuffixFramer } from './suffix-framer.ts';
 
 type Options = z.infer<typeof SerialTransport>;
@@ -24,17 +25,7 @@ export class SerialScanner implements ScannerSource {
   async open(on: ScannerHandlers): Promise<void> {
     const o = this.options;
     const framer = new SuffixFramer(o.suffix);
-    const port = new SerialPort({
-      path: o.path,
-      baudRate: o.baudRate,
-      dataBits: o.dataBits,
-      parity: o.parity,
-      stopBits: o.stopBits,
-      autoOpen: false,
-    });
-    // An 'error' with no listener would throw and take the agent down.
-    port.on('error', (err) => on.lost(err));
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    const port = await openSerialPort(o, (err) => on.lost(err));
     this.port = port;
     port.on('data', (chunk: Buffer) => {
       const { frames, dropped } = framer.push(chunk);

@@ -14,6 +14,8 @@ export type ProblemInfo = {
   requestId: string | null;
   /** a circulation refusal that staff holding circulation.override may proceed past */
   overridable?: boolean;
+  /** which input fields were wrong, and why (validation problems) */
+  issues?: { path: string; message: string }[];
 };
 
 export class ApiError extends Error {
@@ -31,7 +33,8 @@ export const setUnauthenticatedHandler = (fn: () => void) => {
 
 // biome-ignore lint/suspicious/noExplicitAny: matches any typed client response
 type AnyResponse = ClientResponse<any, number, any>;
-type OkBody<R> = R extends ClientResponse<infer T, infer S, 'json'> ? (S extends 200 ? T : never) : never;
+type OkBody<R> =
+  R extends ClientResponse<infer T, infer S, 'json'> ? (S extends 200 | 202 ? T : never) : never;
 
 async function readProblem(res: Response): Promise<ProblemInfo> {
   let body: Record<string, unknown> = {};
@@ -48,11 +51,12 @@ async function readProblem(res: Response): Promise<ProblemInfo> {
     messageEn: str(body.messageEn) ?? str(body.title),
     requestId: str(body.requestId) ?? res.headers.get('x-request-id'),
     overridable: body.overridable === true,
+    ...(Array.isArray(body.issues) ? { issues: body.issues as { path: string; message: string }[] } : {}),
   };
 }
 
 /**
- * Await a typed client call and return its 200 body, or throw ApiError carrying the problem details.
+ * Await a typed client call and return its 200 (or 202 Accepted) body, or throw ApiError carrying the problem details.
  * Keeps every page's error handling the same: catch ApiError, show `problem` in the current language.
  */
 export async function call<R extends AnyResponse>(request: Promise<R>): Promise<OkBody<R>> {

@@ -72,11 +72,23 @@ export const bibRecords = pgTable(
     // A MARC import matches on these; unique, so two imports at once cannot make two records of one.
     uniqueIndex('bib_records_tenant_trc').on(t.tenantId, t.trcNumber).where(sql`trc_number is not null`),
     uniqueIndex('bib_records_tenant_jp').on(t.tenantId, t.jpNumber).where(sql`jp_number is not null`),
-    // no pending list: searches right after a bulk load (demo, MARC import) use the index at once,
-    // which matters on PGlite, where no autovacuum cleans the pending list
-    index('bib_records_grams').using('gin', t.searchGrams).with({ fastupdate: false }),
+    // With a pending list (fastupdate): a bulk write (MARC import, demo, reindex) lets its ~100
+    // entries a record pile up there and merges them sorted at the end of its transaction, several
+    // times cheaper than one index insertion each. Our connections keep it at 64 kB otherwise
+    // (openDatabase), so a search never scans a long one — PGlite has no autovacuum to clean it.
+    index('bib_records_grams').using('gin', t.searchGrams).with({ fastupdate: true }),
     // MARC import matches records by any source's id: source_ids @> {"org": "id"}
     index('bib_records_source_ids').using('gin', sql`${t.sourceIds} jsonb_path_ops`),
+    // Newest and 五十音順 (search-bibs.ts): the whole catalogue is walked in order and the walk stops
+    // at the page; with a query they bound each run of sort buckets to its stretch. The reading key
+    // is a prefix (an index entry must stay under 2.7 kB); ties on it are ordered by the full
+    // reading after the walk (incremental sort).
+    index('bib_records_tenant_reading').on(t.tenantId, sql`left(${t.titleReading}, 200) collate "C"`),
+    index('bib_records_tenant_newest').on(
+      t.tenantId,
+      sql`${t.pubYear} desc nulls last`,
+      sql`left(${t.titleReading}, 200) collate "C"`,
+    ),
   ],
 );
 
@@ -111,5 +123,33 @@ export const items = pgTable(
   (t) => [
     uniqueIndex('items_tenant_barcode').on(t.tenantId, t.barcode),
     index('items_tenant_bib').on(t.tenantId, t.bibId),
+  ],
+);
+
+/**
+ * The MARC pool (MARCプール) for copy cataloguing: records delivered by TRC (or another source),
+ * held apart from the catalogue until a librarian adopts one on receiving the book.
+ */
+export const marcPoolRecords = pgTable(
+  'marc_pool_records',
+  {
+    id: idColumn(),
+    tenantId: tenantColumn(),
+    /** the source's id of the record: "TRC:12345678", "JTNDL:029455884" … */
+    sourceKey: text('source_key').notNull(),
+    /** ISBN-13 */
+    isbn: text('isbn'),
+    /** the barcodes the supplier put on the copies it delivered (装備済みバーコード) */
+    barcodes: text('barcodes').array().notNull().default(sql`'{}'::text[]`),
+    /** the mapped bibliographic fields (BibFields) */
+    bib: jsonb('bib').$type<Record<string, unknown>>().notNull(),
+    loadedAt: createdAt(),
+    /** the catalogue record it became */
+    adoptedBibId: uuid('adopted_bib_id'),
+  },
+  (t) => [
+    uniqueIndex('marc_pool_tenant_source').on(t.tenantId, t.sourceKey),
+    index('marc_pool_tenant_isbn').on(t.tenantId, t.isbn),
+    index('marc_pool_barcodes').using('gin', t.barcodes),
   ],
 );

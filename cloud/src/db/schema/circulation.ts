@@ -72,6 +72,13 @@ export const holds = pgTable(
     notNeededAfter: date('not_needed_after'),
     pickupBy: date('pickup_by'),
     suspendedUntil: date('suspended_until'),
+    /**
+     * 取置連絡: when the patron was told the copy is ready (the mail queued, or staff marked 連絡済み
+     * after phoning), and how; cleared when the hold goes back to the queue. Set once per trap, so a
+     * retried return never mails twice.
+     */
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
+    notifiedVia: text('notified_via', { enum: ['email', 'staff'] }),
   },
   (t) => [
     index('holds_queue').on(t.tenantId, t.bibId, t.status, t.placedAt),

@@ -1,5 +1,6 @@
-import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, tenantColumn } from './common.ts';
+import { staffSessions } from './staff.ts';
 
 /** An edge agent on a staff PC, the NAS or the bookmobile laptop. It logs in to MQTT with its own secret. */
 export const agents = pgTable(
@@ -42,5 +43,34 @@ export const devices = pgTable(
   (t) => [
     uniqueIndex('devices_agent_key').on(t.tenantId, t.agentId, t.deviceKey),
     index('devices_agent').on(t.tenantId, t.agentId),
+  ],
+);
+
+/**
+ * A staff browser session fed by a desk's barcode reader (スキャナー接続). Kept in the database so a
+ * core restart keeps the desk paired; it goes with the session (logout, expiry) and with unpairing.
+ * One reader feeds one session and a session has one reader. `from_seq` is the seq of the pairing
+ * code's own scan: the reader's scans up to it never reach the session.
+ */
+export const scanPairings = pgTable(
+  'scan_pairings',
+  {
+    id: idColumn(),
+    tenantId: tenantColumn(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => staffSessions.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    deviceKey: text('device_key').notNull(),
+    fromSeq: bigint('from_seq', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+    /** the session's own expiry: the pairing is gone with it */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('scan_pairings_session').on(t.tenantId, t.sessionId),
+    uniqueIndex('scan_pairings_reader').on(t.tenantId, t.agentId, t.deviceKey),
   ],
 );

@@ -1,4 +1,5 @@
 import {
+  type AnyPgColumn,
   boolean,
   date,
   index,
@@ -58,10 +59,21 @@ export const patrons = pgTable(
     /** a staff-issued temporary password: only a password change is allowed until it is replaced */
     passwordMustChange: boolean('password_must_change').notNull().default(false),
     homeLocationId: uuid('home_location_id'),
+    /** a child's guardian (保護者), itself a registered patron */
+    guardianId: uuid('guardian_id').references((): AnyPgColumn => patrons.id),
+    /** 利用停止: why and until when (inclusive; null = until lifted by staff) */
+    suspensionReason: text('suspension_reason'),
+    suspendedUntil: date('suspended_until'),
+    /** e-mail notices (hold ready, overdue, new-arrival alerts) when an address is registered */
+    emailNotices: boolean('email_notices').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('patrons_tenant_reading').on(t.tenantId, t.nameReading)],
+  (t) => [
+    index('patrons_tenant_reading').on(t.tenantId, t.nameReading),
+    index('patrons_tenant_birth').on(t.tenantId, t.birthDate),
+    index('patrons_guardian').on(t.tenantId, t.guardianId),
+  ],
 );
 
 /** Library cards; a reissued card blocks the old barcode but keeps it so a stray scan says why. */
@@ -78,6 +90,8 @@ export const patronCards = pgTable(
       .notNull()
       .default('active'),
     issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+    /** when the card stopped being valid (reissue or loss report) */
+    blockedAt: timestamp('blocked_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('patron_cards_tenant_barcode').on(t.tenantId, t.barcode),

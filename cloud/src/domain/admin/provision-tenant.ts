@@ -1,7 +1,8 @@
 import { BUILTIN_ROLES } from '@bunko/protocols';
 import type { Db } from '../../db/client.ts';
-import { roles, staffUserRoles, staffUsers, tenants } from '../../db/schema/index.ts';
+import { patronCategories, roles, staffUserRoles, staffUsers, tenants } from '../../db/schema/index.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { DEFAULT_PATRON_CATEGORIES } from '../patrons/patron-categories.ts';
 
 export type TenantSeed = {
   code: string;
@@ -12,7 +13,8 @@ export type TenantSeed = {
 };
 
 /**
- * Create a library system with the built-in roles and its first staff. Operator-level: run by the
+ * Create a library system with the built-in roles, the default patron categories (一般・中高生・児童・団体)
+ * and its first staff. Operator-level: run by the
  * installer, the demo and tests, not reachable over HTTP.
  */
 export async function provisionTenant(db: Db, seed: TenantSeed) {
@@ -34,6 +36,9 @@ export async function provisionTenant(db: Db, seed: TenantSeed) {
         })),
       )
       .returning({ id: roles.id, code: roles.code });
+    await tx
+      .insert(patronCategories)
+      .values(DEFAULT_PATRON_CATEGORIES.map((c) => ({ tenantId: tenant!.id, ...c })));
     const staffIds: Record<string, string> = {};
     for (const [i, s] of seed.staff.entries()) {
       const [u] = await tx

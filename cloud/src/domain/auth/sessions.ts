@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PERMISSIONS, type Permission } from '@bunko/protocols';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { roles, staffSessions, staffUserRoles, staffUsers, tenants } from '../../db/schema/index.ts';
 import type { StaffPrincipal } from '../context.ts';
@@ -17,8 +17,12 @@ export async function permissionsOf(db: Db, tenantId: string, staffId: string): 
     .from(staffUserRoles)
     .innerJoin(roles, eq(roles.id, staffUserRoles.roleId))
     .where(and(eq(staffUserRoles.tenantId, tenantId), eq(staffUserRoles.staffId, staffId)));
+  return grantable(rows.flatMap((r) => r.permissions));
+}
+
+function grantable(granted: readonly string[]): Set<Permission> {
   const out = new Set<Permission>();
-  for (const r of rows) for (const p of r.permissions) if (GRANTABLE.has(p)) out.add(p as Permission);
+  for (const p of granted) if (GRANTABLE.has(p)) out.add(p as Permission);
   return out;
 }
 
@@ -29,7 +33,11 @@ export type ResolvedSession = {
   staff: StaffPrincipal;
 };
 
-/** Look a cookie token up: unexpired, not revoked, staff still active. Touches last_seen. */
+/**
+ * Look a cookie token up: unexpired, not revoked, staff still active, with the permissions of the
+ * staff member's roles — one statement, read on every request (never cached, so a revoked session
+ * or a changed role counts at once, on every core process). Touches last_seen.
+ */
 export async function resolveSession(db: Db, token: string, now: Date): Promise<ResolvedSession | null> {
   const [row] = await db
     .select({
@@ -41,6 +49,9 @@ export async function resolveSession(db: Db, token: string, now: Date): Promise<
       loginId: staffUsers.loginId,
       displayName: staffUsers.displayName,
       lastSeenAt: staffSessions.lastSeenAt,
+      permissions: sql<string[]>`coalesce((select array_agg(p) from ${staffUserRoles} sur
+        join ${roles} r on r.id = sur.role_id, unnest(r.permissions) p
+        where sur.tenant_id = ${staffSessions.tenantId} and sur.staff_id = ${staffUsers.id}), '{}')`,
     })
     .from(staffSessions)
     .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.staffId))
@@ -68,7 +79,7 @@ export async function resolveSession(db: Db, token: string, now: Date): Promise<
       loginId: row.loginId,
       displayName: row.displayName,
       sessionId: row.sessionId,
-      permissions: await permissionsOf(db, row.tenantId, row.staffId),
+      permissions: grantable(row.permissions),
     },
   };
 }

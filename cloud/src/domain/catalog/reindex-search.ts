@@ -23,7 +23,19 @@ async function writeGrams(db: DbOrTx, tenantId: string, rows: BibRow[]) {
  * instead of 0.3 ms, and the planner turns to sequential scans); PGlite has no autovacuum to do it.
  */
 export async function flushSearchIndex(db: DbOrTx) {
-  await db.execute(sql`select gin_clean_pending_list('bib_records_grams'::regclass)`);
+  // bib_records' other GIN index (source ids, which a MARC import matches by) collects one too
+  await db.execute(
+    sql`select gin_clean_pending_list('bib_records_grams'::regclass), gin_clean_pending_list('bib_records_source_ids'::regclass)`,
+  );
+}
+
+/**
+ * For the rest of this transaction, let the search index's entries collect in its pending list
+ * (up to 64 MB) rather than each going into the index on its own; end the bulk write with
+ * flushSearchIndex in the same transaction, so that no one else ever meets a long pending list.
+ */
+export async function deferSearchIndex(tx: DbOrTx) {
+  await tx.execute(sql`set local gin_pending_list_limit = '64MB'`);
 }
 
 /** Recompute search_grams of the given records (after an edit that bypassed bibSearchGrams). */

@@ -12,12 +12,45 @@ import { KANJI_VARIANTS } from './kanji-variants.ts';
  * - "i:" + ISBN-13, "n:" + each NDC prefix ("n:9", "n:91", "n:913", "n:913.6");
  * - the normalised values themselves, "t=沖縄ノ海", used to verify matches of three or more
  *   characters (bigrams alone give false positives) and for exact / prefix (前方一致) matching;
- * - a version marker, so records indexed by an older normalisation can be found and reindexed.
+ * - a version marker, so records indexed by an older normalisation can be found and reindexed;
+ * - two sort buckets, "~y2019" (publication year) and "~r12" (where the title reading falls in
+ *   五十音順), so the first page of a large hit set in newest or reading order is found bucket by
+ *   bucket in the index (search-bibs.ts) instead of by sorting every hit.
  * Normalised text never contains ":", "=" or "~" (punctuation and symbols are removed), so these
  * kinds cannot collide.
  */
 
-export const SEARCH_INDEX_VERSION = '~v1';
+export const SEARCH_INDEX_VERSION = '~v2';
+
+/** Years below / above these share the end buckets (order within a bucket is the database's sort). */
+export const YEAR_BUCKET_MIN = 1800;
+export const YEAR_BUCKET_MAX = 2100;
+
+/** The sort bucket of a publication year: one per year, the ends clamped, "~y-" for none. */
+export function yearBucket(year: number | null | undefined): string {
+  if (year === null || year === undefined) return '~y-';
+  return `~y${Math.min(Math.max(Math.trunc(year), YEAR_BUCKET_MIN), YEAR_BUCKET_MAX)}`;
+}
+
+/** how many reading buckets there are: readingBucket returns 0 … READING_BUCKETS - 1 */
+export const READING_BUCKETS = 204;
+
+/**
+ * The sort bucket of a title reading, by its first code point, never decreasing in the order the
+ * database sorts readings (collate "C", code points): 0 for an empty reading, 1–8 for ASCII in
+ * sixteens, 9 for the rest below the kana, 10–201 one per hiragana and katakana code point
+ * (U+3040–U+30FF), 202 for the rest of the BMP, 203 above it.
+ */
+export function readingBucket(reading: string | null | undefined): number {
+  const c = reading ? reading.codePointAt(0)! : -1;
+  if (c < 0) return 0;
+  if (c < 0x80) return 1 + (c >> 4);
+  if (c < 0x3040) return 9;
+  if (c <= 0x30ff) return 10 + (c - 0x3040);
+  return c <= 0xffff ? 202 : 203;
+}
+
+export const readingBucketToken = (bucket: number) => `~r${bucket}`;
 
 export type SearchField = 'title' | 'author' | 'publisher' | 'subject';
 export const FIELD_CODE: Record<SearchField, string> = {
@@ -78,26 +111,31 @@ function foldChar(ch: string): string {
   return SMALL_KANA[ch] ?? KANJI_VARIANTS.get(ch) ?? ch;
 }
 
+/** each character's folded form, learnt as characters are met (the per-character tests are the cost) */
+const FOLDED = new Map<string, string>();
+const COMBINING_MARK = /[\u3099\u309a]/;
+
 /**
  * The form records and queries are compared in: NFKC (full/half width, ｶﾀｶﾅ), lower case,
  * hiragana → katakana, small kana → full size, old/variant kanji → common forms (國 → 国),
  * and no spaces, punctuation, symbols or long-vowel marks.
  */
 export function normalizeForSearch(text: string): string {
-  const nfkc = text
-    .normalize('NFKC')
-    // a spacing ゛/゜ becomes " ゙" under NFKC: join it to its kana again
-    .replace(/\s*([\u3099\u309a])/g, '$1')
-    .normalize('NFC')
-    .toLowerCase();
+  let nfkc = text.normalize('NFKC');
+  // a spacing ゛/゜ becomes " ゙" under NFKC: join it to its kana again
+  if (COMBINING_MARK.test(nfkc)) nfkc = nfkc.replace(/\s*([\u3099\u309a])/g, '$1').normalize('NFC');
+  nfkc = nfkc.toLowerCase();
   let out = '';
   for (const ch of nfkc) {
-    if (KEEP.has(ch)) out += ch;
-    else if (DROP.test(ch)) continue;
-    else out += foldChar(ch);
+    let folded = FOLDED.get(ch);
+    if (folded === undefined) {
+      folded = KEEP.has(ch) ? ch : DROP.test(ch) ? '' : foldChar(ch);
+      if (FOLDED.size < 50_000) FOLDED.set(ch, folded);
+    }
+    out += folded;
   }
   // stray combining marks (a dakuten with nothing to join) carry no meaning on their own
-  return out.replace(/[\u3099\u309a]/g, '');
+  return COMBINING_MARK.test(out) ? out.replace(/[\u3099\u309a]/g, '') : out;
 }
 
 /** Unigrams and bigrams of already-normalised text, by code point (so 𠮷 is one character). */
@@ -149,7 +187,9 @@ export function ndcKeys(raw: string | null | undefined): string[] {
 /** What the index is built from; later catalogue fields (subjects, other titles) are optional. */
 export type SearchableBib = {
   title: string;
-  titleReading?: string | null;
+  /** required (with the year) so no caller leaves a record in the wrong sort bucket */
+  titleReading: string | null | undefined;
+  pubYear: number | null | undefined;
   otherTitles?: readonly (string | null | undefined | { title: string; reading?: string | null })[] | null;
   seriesTitle?: string | null;
   seriesReading?: string | null;
@@ -195,6 +235,8 @@ export function bibSearchGrams(bib: SearchableBib): string[] {
   const isbn = isbnKey(bib.isbn);
   return [
     SEARCH_INDEX_VERSION,
+    yearBucket(bib.pubYear),
+    readingBucketToken(readingBucket(bib.titleReading)),
     ...texts,
     ...(isbn ? [`i:${isbn}`] : []),
     ...ndcKeys(bib.ndc).map((n) => `n:${n}`),

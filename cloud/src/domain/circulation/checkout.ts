@@ -1,22 +1,26 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
-import { holds, items, loans } from '../../db/schema/index.ts';
+import { holds, items, loans, patronCards } from '../../db/schema/index.ts';
 import { todayInTokyo as todayIn } from '../calendar/dates.ts';
-import { type Ctx, inTx, requirePermission } from '../context.ts';
+import { allInOrder, type Ctx, inTx, requirePermission } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { recordOperation } from '../oplog/record.ts';
 import { resolveOverallRule, resolveRule, resolveTypeRule } from '../rules/resolve-rule.ts';
 import {
-  activeLoanCounts,
-  locationChain,
+  countLoans,
+  knownChain,
   lockItemByBarcode,
+  lockItemByCanonical,
   lockPatron,
-  lockPatronByCard,
-  tenantRules,
+  lockPatronByCanonicalCard,
+  openLoansOf,
+  scanWith,
 } from './circulation-context.ts';
-import { dueDateAt } from './due-date.ts';
+import { dueDateIn } from './due-date.ts';
 import { Refusals } from './refusals.ts';
 import { recordCirculationEvent } from './statistics-event.ts';
+import { calendarFor, withTenantReference } from './tenant-reference.ts';
 
 export type CheckoutInput = {
   patron: { cardBarcode: string } | { patronId: string };
@@ -25,6 +29,11 @@ export type CheckoutInput = {
   /** a retried request with the same key returns the first result instead of lending twice */
   idempotencyKey?: string;
   override?: boolean;
+  /**
+   * Offline replay (the book already left with the patron): every refusal is returned in
+   * `overridden` instead of stopping the loan, and the due date given to the patron is kept.
+   */
+  recordAnyway?: { dueOn?: string };
 };
 
 export type CheckoutResult = {
@@ -59,105 +68,137 @@ export async function checkoutItem(ctx: Ctx, input: CheckoutInput): Promise<Chec
   }
 }
 
-async function lend(tx: Tx, ctx: Ctx, input: CheckoutInput): Promise<CheckoutResult> {
-  {
-    const patron =
+/**
+ * One checkout in four round trips: BEGIN; the reference-data check, the patron, the item, the
+ * patron's open loans and any hold trapped for the item (pipelined); all writes (pipelined);
+ * COMMIT. Rules, locations and calendars come from the tenant's kept reference data
+ * (see tenant-reference.ts).
+ */
+export async function lend(tx: Tx, ctx: Ctx, input: CheckoutInput): Promise<CheckoutResult> {
+  const today = todayIn(ctx.now());
+  const {
+    ref,
+    value: [patron, item, openLoans, [trap]],
+  } = await withTenantReference(tx, ctx.tenantId, today, async (ref) => {
+    // Sent together, in this order: the patron is locked (and a bad card is the reason given before
+    // a bad item), then the item; the loan count and the trapped hold read after those locks.
+    const card =
       'cardBarcode' in input.patron
-        ? await lockPatronByCard(tx, ctx.tenantId, input.patron.cardBarcode)
-        : await lockPatron(tx, ctx.tenantId, input.patron.patronId);
-    const item = await lockItemByBarcode(tx, ctx.tenantId, input.itemBarcode);
-    const chain = await locationChain(tx, ctx.tenantId, input.locationId);
-    const today = todayIn(ctx.now());
-    const rules = await tenantRules(tx, ctx.tenantId);
-    const q = {
-      patronCategoryId: patron.categoryId,
-      materialTypeId: item.materialTypeId,
-      locationChain: chain.map((l) => l.id),
-    };
-    const rule = resolveRule(rules, q);
-    const overall = resolveOverallRule(rules, q);
-    if (!rule || !overall) throw new AppError('noLoanRule');
-    const typeRule = resolveTypeRule(rules, q);
-    const counts = await activeLoanCounts(tx, ctx.tenantId, patron.id, today, overall.overdueBlockDays);
-
-    // A hold trapped for this item decides who may take it.
-    const [trap] = await tx
-      .select({ id: holds.id, patronId: holds.patronId })
-      .from(holds)
-      .where(
-        and(
-          eq(holds.tenantId, ctx.tenantId),
-          eq(holds.itemId, item.id),
-          inArray(holds.status, ['inTransit', 'available']),
+        ? scanWith(ref.barcodeSettings, 'patronCard', input.patron.cardBarcode)
+        : null;
+    const patronP = card
+      ? lockPatronByCanonicalCard(tx, ctx.tenantId, card)
+      : lockPatron(tx, ctx.tenantId, (input.patron as { patronId: string }).patronId);
+    const barcode = scanWith(ref.barcodeSettings, 'itemLabel', input.itemBarcode);
+    const itemP = lockItemByCanonical(tx, ctx.tenantId, barcode);
+    const holder = card
+      ? sql`${loans.patronId} = (select ${patronCards.patronId} from ${patronCards} where ${patronCards.tenantId} = ${ctx.tenantId} and ${patronCards.barcode} = ${card})`
+      : eq(loans.patronId, (input.patron as { patronId: string }).patronId);
+    return allInOrder([
+      patronP,
+      itemP,
+      openLoansOf(tx, ctx.tenantId, holder),
+      // A hold trapped for this item decides who may take it.
+      tx
+        .select({ id: holds.id, patronId: holds.patronId })
+        .from(holds)
+        .where(
+          and(
+            eq(holds.tenantId, ctx.tenantId),
+            eq(
+              holds.itemId,
+              sql`(select ${items.id} from ${items} where ${items.tenantId} = ${ctx.tenantId} and ${items.barcode} = ${barcode})`,
+            ),
+            inArray(holds.status, ['inTransit', 'available']),
+          ),
         ),
-      );
+    ]);
+  });
+  const chain = knownChain(ref.locations, input.locationId);
+  const q = {
+    patronCategoryId: patron.categoryId,
+    materialTypeId: item.materialTypeId,
+    locationChain: chain.map((l) => l.id),
+  };
+  const rule = resolveRule(ref.rules, q);
+  const overall = resolveOverallRule(ref.rules, q);
+  if (!rule || !overall) throw new AppError('noLoanRule');
+  const typeRule = resolveTypeRule(ref.rules, q);
+  const counts = countLoans(openLoans, today, overall.overdueBlockDays);
 
-    if (item.status === 'onLoan') {
-      // a retry of a checkout that went through (its answer was lost): the same loan again
-      const replay = input.idempotencyKey ? await replayed(tx, ctx, input) : null;
-      if (replay) return replay;
-      throw new AppError('itemOnLoan');
-    }
-    const refusals = new Refusals()
-      .add('itemNotAvailable', ['missing', 'repair', 'withdrawn'].includes(item.status))
-      .add('patronSuspended', patron.status === 'suspended' || patron.status === 'deleted')
-      .add('patronExpired', patron.status === 'expired' || patron.expiresOn < today)
-      .add('patronHasOverdues', counts.blockingOverdues > 0)
-      .add('loanLimitReached', counts.total >= overall.maxItems)
-      .add(
-        'typeLimitReached',
-        typeRule !== null && (counts.byType.get(item.materialTypeId) ?? 0) >= typeRule.maxItems,
-      )
-      .add('itemNotLoanable', !rule.loanable || !item.typeLoanable)
-      .add('itemHeldForOther', trap !== undefined && trap.patronId !== patron.id);
-    const overridden = refusals.settle(ctx, input.override === true);
+  if (item.status === 'onLoan') {
+    // a retry of a checkout that went through (its answer was lost): the same loan again
+    const replay = input.idempotencyKey ? await replayed(tx, ctx, input) : null;
+    if (replay) return replay;
+    throw new AppError('itemOnLoan');
+  }
+  const refusals = new Refusals()
+    .add('itemNotAvailable', ['missing', 'repair', 'withdrawn'].includes(item.status))
+    .add('patronSuspended', patron.status === 'suspended' || patron.status === 'deleted')
+    .add('patronExpired', patron.status === 'expired' || patron.expiresOn < today)
+    .add('patronHasOverdues', counts.blockingOverdues > 0)
+    .add('loanLimitReached', counts.total >= overall.maxItems)
+    .add(
+      'typeLimitReached',
+      typeRule !== null && (counts.byType.get(item.materialTypeId) ?? 0) >= typeRule.maxItems,
+    )
+    .add('itemNotLoanable', !rule.loanable || !item.typeLoanable)
+    .add('itemHeldForOther', trap !== undefined && trap.patronId !== patron.id);
+  const overridden = input.recordAnyway ? refusals.list() : refusals.settle(ctx, input.override === true);
 
-    const dueOn = await dueDateAt(tx, ctx.tenantId, chain, today, rule.loanDays);
-    const [loan] = await tx
-      .insert(loans)
-      .values({
-        tenantId: ctx.tenantId,
-        itemId: item.id,
-        patronId: patron.id,
-        locationId: input.locationId,
-        loanedAt: ctx.now(),
-        dueOn,
-        idempotencyKey: input.idempotencyKey ?? null,
-      })
-      .returning({ id: loans.id });
-    await tx
+  const dueOn = input.recordAnyway?.dueOn ?? dueDateIn(calendarFor(ref, chain), chain, today, rule.loanDays);
+  const loanId = randomUUID();
+  // Sent together; the loan goes first, so a duplicate idempotency key is the error reported.
+  await allInOrder([
+    tx.insert(loans).values({
+      id: loanId,
+      tenantId: ctx.tenantId,
+      itemId: item.id,
+      patronId: patron.id,
+      locationId: input.locationId,
+      loanedAt: ctx.now(),
+      dueOn,
+      idempotencyKey: input.idempotencyKey ?? null,
+    }),
+    tx
       .update(items)
       .set({ status: 'onLoan', inTransitTo: null, updatedAt: ctx.now() })
-      .where(eq(items.id, item.id));
-    if (trap) {
-      // the held item goes to whoever takes it; a hold for someone else that was overridden goes back to the queue
-      await tx
+      .where(eq(items.id, item.id)),
+    // the held item goes to whoever takes it; a hold for someone else that was overridden goes back to the queue
+    trap &&
+      tx
         .update(holds)
         .set(
           trap.patronId === patron.id
             ? { status: 'fulfilled', closedAt: ctx.now() }
-            : { status: 'requested', itemId: null, trappedAt: null, pickupBy: null },
+            : {
+                status: 'requested',
+                itemId: null,
+                trappedAt: null,
+                pickupBy: null,
+                notifiedAt: null,
+                notifiedVia: null,
+              },
         )
-        .where(eq(holds.id, trap.id));
-    }
-    await recordCirculationEvent(tx, ctx, 'checkout', { locationId: input.locationId, item, patron, today });
+        .where(eq(holds.id, trap.id)),
+    recordCirculationEvent(tx, ctx, 'checkout', { locationId: input.locationId, item, patron, today }),
     // The log names the loan and item, never the patron: the link must not outlive the loan.
-    await recordOperation(tx, ctx, {
+    recordOperation(tx, ctx, {
       action: 'loan.checkout',
       targetType: 'loan',
-      targetId: loan!.id,
+      targetId: loanId,
       details: { itemId: item.id, ...(overridden.length ? { overridden } : {}) },
-    });
-    return {
-      loanId: loan!.id,
-      itemId: item.id,
-      itemBarcode: item.barcode,
-      title: item.title,
-      dueOn,
-      overridden,
-      replayed: false,
-    };
-  }
+    }),
+  ]);
+  return {
+    loanId,
+    itemId: item.id,
+    itemBarcode: item.barcode,
+    title: item.title,
+    dueOn,
+    overridden,
+    replayed: false,
+  };
 }
 
 async function replayed(tx: Tx, ctx: Ctx, input: CheckoutInput): Promise<CheckoutResult | null> {

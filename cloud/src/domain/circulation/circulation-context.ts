@@ -6,7 +6,6 @@ import {
   items,
   loanRules,
   loans,
-  locations,
   materialTypes,
   patronCards,
   patronCategories,
@@ -15,6 +14,7 @@ import {
 } from '../../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import type { RuleRow } from '../rules/resolve-rule.ts';
+import { chainIn, type LocationLink, tenantLocations } from './tenant-reference.ts';
 
 /** Rows a circulation verb reads before deciding, locked where two desks could race. */
 
@@ -29,43 +29,83 @@ export async function canonicalScan(
   kind: 'patronCard' | 'itemLabel',
   raw: string,
 ) {
+  const result = (await scanReader(tx, tenantId, kind))(raw);
+  if (!result.ok) throw new AppError('badScan', `${result.messageJa} / ${result.messageEn}`);
+  return result.value;
+}
+
+/**
+ * The tenant's barcode settings read once, as a function over many scans (stock-take batches):
+ * each gives the canonical number, or the bilingual reason it is refused.
+ */
+export async function scanReader(tx: DbOrTx, tenantId: string, kind: 'patronCard' | 'itemLabel') {
   const [tenant] = await tx
     .select({ settings: tenants.settings })
     .from(tenants)
     .where(eq(tenants.id, tenantId));
   const parsed = BarcodeSettings.safeParse(tenant?.settings?.barcodes);
-  if (!parsed.success) return cleanScan(raw);
-  const result = normalizeScan(raw, parsed.data[kind]);
+  return (raw: string): { ok: true; value: string } | { ok: false; messageJa: string; messageEn: string } => {
+    if (!parsed.success) return { ok: true, value: cleanScan(raw) };
+    return normalizeScan(raw, parsed.data[kind]);
+  };
+}
+
+/** canonicalScan with the settings already at hand (null: the tenant has none) */
+export function scanWith(settings: BarcodeSettings | null, kind: 'patronCard' | 'itemLabel', raw: string) {
+  if (!settings) return cleanScan(raw);
+  const result = normalizeScan(raw, settings[kind]);
   if (!result.ok) throw new AppError('badScan', `${result.messageJa} / ${result.messageEn}`);
   return result.value;
 }
 
 export async function lockPatronByCard(tx: Tx, tenantId: string, scanned: string) {
-  const barcode = await canonicalScan(tx, tenantId, 'patronCard', scanned);
-  const [card] = await tx
-    .select({ patronId: patronCards.patronId, status: patronCards.status })
+  return lockPatronByCanonicalCard(tx, tenantId, await canonicalScan(tx, tenantId, 'patronCard', scanned));
+}
+
+/** The card and its patron in one statement, the patron row locked (see lockPatron). */
+export async function lockPatronByCanonicalCard(tx: Tx, tenantId: string, barcode: string) {
+  const [row] = await tx
+    .select({ patron: patrons, categoryCode: patronCategories.code, cardStatus: patronCards.status })
     .from(patronCards)
-    .where(and(eq(patronCards.tenantId, tenantId), eq(patronCards.barcode, barcode)));
-  if (!card) throw new AppError('cardNotFound', `card ${barcode}`);
-  if (card.status !== 'active') throw new AppError('cardNotActive');
-  return lockPatron(tx, tenantId, card.patronId);
+    .innerJoin(patrons, and(eq(patrons.id, patronCards.patronId), eq(patrons.tenantId, tenantId)))
+    .innerJoin(patronCategories, eq(patronCategories.id, patrons.categoryId))
+    .where(and(eq(patronCards.tenantId, tenantId), eq(patronCards.barcode, barcode)))
+    .for('update', { of: patrons });
+  if (!row) throw new AppError('cardNotFound', `card ${barcode}`);
+  refuseBlockedCard(row.cardStatus);
+  return { ...row.patron, categoryCode: row.categoryCode };
+}
+
+/** A card that no longer lends says why: an old card after a reissue, or one reported lost. */
+export function refuseBlockedCard(status: 'active' | 'lost' | 'replaced'): void {
+  if (status === 'replaced') throw new AppError('cardReplaced');
+  if (status === 'lost') throw new AppError('cardLost');
 }
 
 /** Locking the patron row serialises two desks serving the same patron, so limits hold. */
 export async function lockPatron(tx: Tx, tenantId: string, patronId: string) {
+  const row = await lockPatronWhere(tx, tenantId, eq(patrons.id, patronId));
+  if (!row) throw new AppError('cardNotFound');
+  return row;
+}
+
+/** lockPatron by any condition on patrons (e.g. "the patron of this item's open loan"); null if none */
+export async function lockPatronWhere(tx: Tx, tenantId: string, which: SQL) {
   const [row] = await tx
     .select({ patron: patrons, categoryCode: patronCategories.code })
     .from(patrons)
     .innerJoin(patronCategories, eq(patronCategories.id, patrons.categoryId))
-    .where(and(eq(patrons.tenantId, tenantId), eq(patrons.id, patronId)))
+    .where(and(eq(patrons.tenantId, tenantId), which))
     .for('update', { of: patrons });
-  if (!row) throw new AppError('cardNotFound');
-  return { ...row.patron, categoryCode: row.categoryCode };
+  return row ? { ...row.patron, categoryCode: row.categoryCode } : null;
 }
 
 /** Locking the item row makes two desks checking out one item take turns: exactly one wins. */
 export async function lockItemByBarcode(tx: Tx, tenantId: string, scanned: string) {
-  const barcode = await canonicalScan(tx, tenantId, 'itemLabel', scanned);
+  return lockItemByCanonical(tx, tenantId, await canonicalScan(tx, tenantId, 'itemLabel', scanned));
+}
+
+export function lockItemByCanonical(tx: Tx, tenantId: string, barcode: string) {
   return lockItem(tx, tenantId, eq(items.barcode, barcode), `item ${barcode}`);
 }
 
@@ -103,55 +143,47 @@ export async function tenantRules(tx: Tx, tenantId: string): Promise<RuleRow[]> 
 
 /** The location and its parents, nearest first (a station, then its bookmobile). */
 export async function locationChain(tx: DbOrTx, tenantId: string, locationId: string) {
-  const all = await tx
-    .select({
-      id: locations.id,
-      parentId: locations.parentId,
-      kind: locations.kind,
-      calendarId: locations.calendarId,
-      nameJa: locations.nameJa,
-    })
-    .from(locations)
-    .where(eq(locations.tenantId, tenantId));
-  const byId = new Map(all.map((l) => [l.id, l]));
-  const chain: typeof all = [];
-  for (
-    let at = byId.get(locationId);
-    at && chain.length < 5;
-    at = at.parentId ? byId.get(at.parentId) : undefined
-  ) {
-    chain.push(at);
-  }
+  const all = await tenantLocations(tx, tenantId);
+  return knownChain(new Map(all.map((l) => [l.id, l])), locationId);
+}
+
+/** chainIn, refusing a location the tenant does not have */
+export function knownChain(all: ReadonlyMap<string, LocationLink>, locationId: string) {
+  const chain = chainIn(all, locationId);
   if (chain.length === 0)
     throw new AppError('validation', undefined, [{ path: 'locationId', message: 'unknown location' }]);
   return chain;
 }
 
-export async function activeLoanCounts(
-  tx: Tx,
-  tenantId: string,
-  patronId: string,
+/**
+ * A patron's open loans by material type and due date (a handful of rows), so the limits and the
+ * overdue block can be counted for any rule afterwards. `patron` picks the patron, e.g.
+ * "the holder of this card", so the query can go out before the patron's id is known.
+ */
+export function openLoansOf(tx: Tx, tenantId: string, patron: SQL) {
+  return tx
+    .select({ materialTypeId: items.materialTypeId, dueOn: loans.dueOn, n: sql<number>`count(*)::int` })
+    .from(loans)
+    .innerJoin(items, eq(items.id, loans.itemId))
+    .where(and(eq(loans.tenantId, tenantId), patron, isNull(loans.returnedAt)))
+    .groupBy(items.materialTypeId, loans.dueOn);
+}
+
+/** Loans per material type, and those overdue long enough (blockDays) to block new loans. */
+export function countLoans(
+  rows: readonly { materialTypeId: string | null; dueOn: string; n: number }[],
   today: string,
   blockDays: number | null,
 ) {
-  // one query: loans per material type, and those overdue long enough to block new loans
   const limit = blockDays === null ? null : shiftDay(today, -blockDays);
-  const rows = await tx
-    .select({
-      materialTypeId: items.materialTypeId,
-      n: sql<number>`count(*)::int`,
-      blocking:
-        limit === null
-          ? sql<number>`0`
-          : sql<number>`(count(*) filter (where ${loans.dueOn} < ${limit}))::int`,
-    })
-    .from(loans)
-    .innerJoin(items, eq(items.id, loans.itemId))
-    .where(and(eq(loans.tenantId, tenantId), eq(loans.patronId, patronId), isNull(loans.returnedAt)))
-    .groupBy(items.materialTypeId);
-  const total = rows.reduce((s, r) => s + r.n, 0);
-  const byType = new Map(rows.map((r) => [r.materialTypeId, r.n]));
-  const blockingOverdues = rows.reduce((s, r) => s + Number(r.blocking), 0);
+  const byType = new Map<string | null, number>();
+  let total = 0;
+  let blockingOverdues = 0;
+  for (const r of rows) {
+    total += r.n;
+    byType.set(r.materialTypeId, (byType.get(r.materialTypeId) ?? 0) + r.n);
+    if (limit !== null && r.dueOn < limit) blockingOverdues += r.n;
+  }
   return { total, byType, blockingOverdues };
 }
 

@@ -1,13 +1,12 @@
 import type { DbOrTx } from '../../db/client.ts';
 import { nthVisitAfter, stationDueDate } from '../calendar/bookmobile.ts';
 import { addDays, type Day } from '../calendar/dates.ts';
+import type { LibraryCalendar } from '../calendar/library-calendar.ts';
 import { loadCalendar } from '../calendar/load-calendar.ts';
 import { locationChain } from './circulation-context.ts';
+import { HORIZON_DAYS } from './tenant-reference.ts';
 
 type ChainLink = { id: string; kind: string; calendarId: string | null; nameJa: string };
-
-/** How far ahead exception days are read: the longest loan plus the longest closure we expect. */
-const HORIZON_DAYS = 400;
 
 async function calendarOf(db: DbOrTx, tenantId: string, chain: readonly ChainLink[], from: Day) {
   const calendarId = chain.find((l) => l.calendarId)?.calendarId;
@@ -27,7 +26,16 @@ export async function dueDateAt(
   today: Day,
   loanDays: number,
 ): Promise<Day> {
-  const calendar = await calendarOf(db, tenantId, chain, today);
+  return dueDateIn(await calendarOf(db, tenantId, chain, today), chain, today, loanDays);
+}
+
+/** dueDateAt with the chain's calendar at hand (loaded from `today` on; null: always open) */
+export function dueDateIn(
+  calendar: LibraryCalendar | null,
+  chain: readonly ChainLink[],
+  today: Day,
+  loanDays: number,
+): Day {
   if (!calendar) return addDays(today, loanDays);
   const here = chain[0]!;
   if (here.kind === 'station')
@@ -44,7 +52,16 @@ export async function pickupDeadline(
   openDays: number,
 ): Promise<Day> {
   const chain = await locationChain(db, tenantId, locationId);
-  const calendar = await calendarOf(db, tenantId, chain, today);
+  return pickupDeadlineIn(await calendarOf(db, tenantId, chain, today), chain, today, openDays);
+}
+
+/** pickupDeadline with the chain and its calendar at hand */
+export function pickupDeadlineIn(
+  calendar: LibraryCalendar | null,
+  chain: readonly ChainLink[],
+  today: Day,
+  openDays: number,
+): Day {
   if (!calendar) return addDays(today, openDays);
   const here = chain[0]!;
   if (here.kind === 'station') return nthVisitAfter(today, calendar.visitsOf(here.nameJa), 1, here.nameJa);

@@ -50,6 +50,7 @@ export async function listPatronHolds(ctx: Ctx, patronId: string, opts: { byPatr
       level: holds.level,
       pickupLocationId: holds.pickupLocationId,
       pickupLocationJa: locations.nameJa,
+      pickupLocationEn: locations.nameEn,
       contactMethod: holds.contactMethod,
       placedAt: holds.placedAt,
       pickupBy: holds.pickupBy,

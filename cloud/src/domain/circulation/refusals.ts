@@ -31,4 +31,9 @@ export class Refusals {
     }
     return [...this.codes];
   }
+
+  /** Every reason collected, nothing thrown: the caller records them (offline replay). */
+  list(): ErrorCode[] {
+    return [...this.codes];
+  }
 }

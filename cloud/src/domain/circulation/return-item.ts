@@ -1,14 +1,16 @@
-import { and, eq, isNull } from 'drizzle-orm';
-import { items, loans, locations } from '../../db/schema/index.ts';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client.ts';
+import { items, loans, patrons } from '../../db/schema/index.ts';
 import { todayInTokyo as todayIn } from '../calendar/dates.ts';
-import { type Ctx, inTx, requirePermission } from '../context.ts';
+import { allInOrder, type Ctx, inTx, requirePermission } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { recordOperation } from '../oplog/record.ts';
 import { resolveRule } from '../rules/resolve-rule.ts';
-import { locationChain, lockItemByBarcode, lockPatron, tenantRules } from './circulation-context.ts';
-import { pickupDeadline } from './due-date.ts';
+import { knownChain, lockItemByCanonical, lockPatronWhere, scanWith } from './circulation-context.ts';
+import { pickupDeadlineIn } from './due-date.ts';
 import { recordCirculationEvent } from './statistics-event.ts';
-import { type TrapResult, trapNextHold } from './trap-hold.ts';
+import { calendarFor, withTenantReference } from './tenant-reference.ts';
+import { holdQueueQueries, settleTrap, type TrapFacts, type TrapResult } from './trap-hold.ts';
 
 export type ReturnInput = {
   itemBarcode: string;
@@ -29,65 +31,82 @@ export type ReturnResult = {
   routeTo: { locationId: string; nameJa: string } | null;
 };
 
+/**
+ * One return in four round trips: BEGIN; the reference-data check, the item, its open loan, the
+ * loan's patron and the hold queue (pipelined, locked in that order); the writes (pipelined; a
+ * trapped hold is written first); COMMIT.
+ */
 export async function returnItem(ctx: Ctx, input: ReturnInput): Promise<ReturnResult> {
   requirePermission(ctx, 'circulation.return');
-  return inTx(ctx, async (tx) => {
-    const item = await lockItemByBarcode(tx, ctx.tenantId, input.itemBarcode);
+  return inTx(ctx, (tx) => giveBack(tx, ctx, input));
+}
+
+/** The return inside the caller's transaction (the offline replay runs several steps in one). */
+export async function giveBack(tx: Tx, ctx: Ctx, input: ReturnInput): Promise<ReturnResult> {
+  {
     const today = todayIn(ctx.now());
+    const {
+      ref,
+      value: [item, [loan], patron, inTransit, next],
+    } = await withTenantReference(tx, ctx.tenantId, today, async (ref) => {
+      const barcode = scanWith(ref.barcodeSettings, 'itemLabel', input.itemBarcode);
+      const itemId = sql`(select ${items.id} from ${items} where ${items.tenantId} = ${ctx.tenantId} and ${items.barcode} = ${barcode})`;
+      const bibId = sql`(select ${items.bibId} from ${items} where ${items.tenantId} = ${ctx.tenantId} and ${items.barcode} = ${barcode})`;
+      const openLoan = and(
+        eq(loans.tenantId, ctx.tenantId),
+        eq(loans.itemId, itemId),
+        isNull(loans.returnedAt),
+      );
+      // Sent together, in this order: the item is locked, then its open loan, the loan's patron and
+      // the hold queue (each read after the locks before it).
+      const itemP = lockItemByCanonical(tx, ctx.tenantId, barcode);
+      const loanP = Promise.resolve(tx.select().from(loans).where(openLoan).for('update'));
+      const patronP = lockPatronWhere(
+        tx,
+        ctx.tenantId,
+        sql`${patrons.id} = (select ${loans.patronId} from ${loans} where ${openLoan})`,
+      );
+      const [inTransitQ, nextQ] = holdQueueQueries(tx, {
+        tenantId: ctx.tenantId,
+        today,
+        item: { id: itemId, bibId },
+      });
+      return allInOrder([itemP, loanP, patronP, inTransitQ, nextQ]);
+    });
     const effective = input.effectiveDate ?? today;
     if (effective > today)
       throw new AppError('validation', undefined, [
         { path: 'effectiveDate', message: 'cannot be in the future' },
       ]);
-    const chain = await locationChain(tx, ctx.tenantId, input.locationId);
-    const [loan] = await tx
-      .select()
-      .from(loans)
-      .where(and(eq(loans.tenantId, ctx.tenantId), eq(loans.itemId, item.id), isNull(loans.returnedAt)))
-      .for('update');
-    let patron: Awaited<ReturnType<typeof lockPatron>> | null = null;
-    if (loan) {
-      patron = loan.patronId ? await lockPatron(tx, ctx.tenantId, loan.patronId) : null;
-      await tx
-        .update(loans)
-        .set({
-          returnedAt: input.effectiveDate ? new Date(`${effective}T09:00:00+09:00`) : ctx.now(),
-          returnLocationId: input.locationId,
-          // privacy of reading: the patron–item link ends with the loan unless the patron opted in
-          patronId: patron?.readingHistoryOptIn ? patron.id : null,
-        })
-        .where(eq(loans.id, loan.id));
-    } else if (!['onLoan', 'available', 'missing', 'inTransit'].includes(item.status)) {
+    const chain = knownChain(ref.locations, input.locationId);
+    const trapFacts: TrapFacts = {
+      tenantId: ctx.tenantId,
+      item,
+      atLocationIds: chain.map((l) => l.id),
+      today,
+      now: ctx.now(),
+      pickupBy: async (pickupLocationId) => {
+        const rule = resolveRule(ref.rules, {
+          patronCategoryId: patron?.categoryId ?? '',
+          materialTypeId: item.materialTypeId,
+          locationChain: [pickupLocationId],
+        });
+        const pickupChain = knownChain(ref.locations, pickupLocationId);
+        return pickupDeadlineIn(calendarFor(ref, pickupChain), pickupChain, today, rule?.pickupOpenDays ?? 7);
+      },
+    };
+    if (!loan && !['onLoan', 'available', 'missing', 'inTransit'].includes(item.status)) {
       throw new AppError('notOnLoan');
     }
-
-    const rules = await tenantRules(tx, ctx.tenantId);
-    const hold = ['onHoldShelf'].includes(item.status)
-      ? null
-      : await trapNextHold(tx, {
-          tenantId: ctx.tenantId,
-          item,
-          atLocationIds: chain.map((l) => l.id),
-          today,
-          now: ctx.now(),
-          pickupBy: async (pickupLocationId) => {
-            const rule = resolveRule(rules, {
-              patronCategoryId: patron?.categoryId ?? '',
-              materialTypeId: item.materialTypeId,
-              locationChain: [pickupLocationId],
-            });
-            return pickupDeadline(tx, ctx.tenantId, pickupLocationId, today, rule?.pickupOpenDays ?? 7);
-          },
-        });
+    // an item already on the hold shelf stays there (its queue rows were only read)
+    const hold =
+      item.status === 'onHoldShelf' ? null : await settleTrap(tx, trapFacts, inTransit[0], next[0]);
 
     // Home is the item's own location or, for a station, its bookmobile.
     const belongsHere = chain.some((l) => l.id === item.locationId);
     let routeTo: ReturnResult['routeTo'] = null;
     if (!hold && !belongsHere) {
-      const [home] = await tx
-        .select({ id: locations.id, nameJa: locations.nameJa })
-        .from(locations)
-        .where(eq(locations.id, item.locationId));
+      const home = ref.locations.get(item.locationId);
       routeTo = home ? { locationId: home.id, nameJa: home.nameJa } : null;
     }
     const status = hold
@@ -97,26 +116,38 @@ export async function returnItem(ctx: Ctx, input: ReturnInput): Promise<ReturnRe
       : routeTo
         ? 'inTransit'
         : 'available';
-    await tx
-      .update(items)
-      .set({
-        status,
-        inTransitTo: hold?.status === 'inTransit' ? hold.pickupLocationId : (routeTo?.locationId ?? null),
-        updatedAt: ctx.now(),
-      })
-      .where(eq(items.id, item.id));
-    if (loan)
-      await recordCirculationEvent(tx, ctx, 'return', { locationId: input.locationId, item, patron, today });
-    await recordOperation(tx, ctx, {
-      action: 'loan.return',
-      targetType: 'item',
-      targetId: item.id,
-      details: {
-        ...(loan ? { loanId: loan.id } : { wasOnLoan: false }),
-        ...(hold ? { holdId: hold.holdId } : {}),
-        ...(routeTo ? { routed: true } : {}),
-      },
-    });
+    await allInOrder([
+      loan &&
+        tx
+          .update(loans)
+          .set({
+            returnedAt: input.effectiveDate ? new Date(`${effective}T09:00:00+09:00`) : ctx.now(),
+            returnLocationId: input.locationId,
+            // privacy of reading: the patron–item link ends with the loan unless the patron opted in
+            patronId: patron?.readingHistoryOptIn ? patron.id : null,
+          })
+          .where(eq(loans.id, loan.id)),
+      tx
+        .update(items)
+        .set({
+          status,
+          inTransitTo: hold?.status === 'inTransit' ? hold.pickupLocationId : (routeTo?.locationId ?? null),
+          updatedAt: ctx.now(),
+        })
+        .where(eq(items.id, item.id)),
+      loan &&
+        recordCirculationEvent(tx, ctx, 'return', { locationId: input.locationId, item, patron, today }),
+      recordOperation(tx, ctx, {
+        action: 'loan.return',
+        targetType: 'item',
+        targetId: item.id,
+        details: {
+          ...(loan ? { loanId: loan.id } : { wasOnLoan: false }),
+          ...(hold ? { holdId: hold.holdId } : {}),
+          ...(routeTo ? { routed: true } : {}),
+        },
+      }),
+    ]);
     return {
       itemId: item.id,
       itemBarcode: item.barcode,
@@ -126,5 +157,5 @@ export async function returnItem(ctx: Ctx, input: ReturnInput): Promise<ReturnRe
       hold,
       routeTo,
     };
-  });
+  }
 }

@@ -7,7 +7,7 @@ import { type Ctx, inTx, requirePermission } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { recordOperation } from '../oplog/record.ts';
 
-export async function listAgents(ctx: Ctx) {
+export async function listAgents(ctx: Ctx, port?: AgentPort) {
   requirePermission(ctx, 'devices.read');
   const rows = await ctx.db
     .select()
@@ -26,9 +26,19 @@ export async function listAgents(ctx: Ctx) {
     status: a.status,
     lastSeenAt: a.lastSeenAt?.toISOString() ?? null,
     version: typeof a.info?.version === 'string' ? a.info.version : null,
+    host: typeof a.info?.host === 'string' ? a.info.host : null,
+    configHash: typeof a.info?.configHash === 'string' ? a.info.configHash : null,
+    startedAt: typeof a.info?.startedAt === 'string' ? a.info.startedAt : null,
+    recentErrors: port?.recentErrors?.(ctx.tenantId, a.id) ?? [],
     devices: devs
       .filter((d) => d.agentId === a.id)
-      .map((d) => ({ deviceKey: d.deviceKey, kind: d.kind, profile: d.profile, status: d.status })),
+      .map((d) => ({
+        deviceKey: d.deviceKey,
+        kind: d.kind,
+        profile: d.profile,
+        status: d.status,
+        detail: d.detail,
+      })),
   }));
 }
 

@@ -7,6 +7,8 @@ import { expireDueHolds } from '../circulation/cancel-hold.ts';
 import { produceOverdueNotices } from '../circulation/overdues.ts';
 import { type Ctx, requirePermission, systemCtx } from '../context.ts';
 import { loggableError } from '../loggable-error.ts';
+import { purgeMarcPool } from '../marc/pool-settings.ts';
+import { dailyPatronWork } from './patron-daily.ts';
 
 /** The library's daily work: expire holds left on the shelf, then produce overdue notices. */
 export async function dailyCirculationWork(ctx: Ctx) {
@@ -24,7 +26,7 @@ const STALE_MINUTES = 60;
  * wins, a finished run is never repeated, and a run that crashed is retried after a while. Every
  * step is idempotent, so a retried run finishes the work without doing any of it twice.
  */
-async function claim(db: Db, tenantId: string, job: string, day: string) {
+export async function claim(db: Db, tenantId: string, job: string, day: string) {
   const rows = await db
     .insert(jobRuns)
     .values({ tenantId, job, day })
@@ -61,8 +63,40 @@ export async function runDueDailyJobs(db: Db, logger: Logger, now: () => Date = 
         .where(eq(jobRuns.id, runId));
       logger.error({ tenantId: t.id, day, err: loggableError(err) }, 'daily job failed');
     }
+    await runClaimed(db, logger, t.id, day, 'daily-patrons', now, dailyPatronWork);
+    await runClaimed(db, logger, t.id, day, 'daily-catalog', now, dailyCatalogWork);
   }
   return ran;
+}
+
+/** The catalogue side: MARC pool records nobody adopted go once past the library's retention. */
+export async function dailyCatalogWork(ctx: Ctx) {
+  return purgeMarcPool(ctx);
+}
+
+/** One more daily job (patron, catalogue side) under its own claim, so one failing leaves the others run. */
+async function runClaimed(
+  db: Db,
+  logger: Logger,
+  tenantId: string,
+  day: string,
+  job: string,
+  now: () => Date,
+  work: (ctx: Ctx) => Promise<Record<string, unknown>>,
+) {
+  const runId = await claim(db, tenantId, job, day);
+  if (!runId) return;
+  try {
+    const result = await work(systemCtx(db, tenantId, job, now));
+    await db.update(jobRuns).set({ finishedAt: sql`now()`, result }).where(eq(jobRuns.id, runId));
+    logger.info({ tenantId, job, ...result }, 'daily job done');
+  } catch (err) {
+    await db
+      .update(jobRuns)
+      .set({ error: JSON.stringify(loggableError(err)).slice(0, 2000) })
+      .where(eq(jobRuns.id, runId));
+    logger.error({ tenantId, day, job, err: loggableError(err) }, 'daily job failed');
+  }
 }
 
 /** Checks every few minutes whether a tenant's day has turned; returns a stop function. */

@@ -1,3 +1,5 @@
+import { chosenDecoder } from './charset.ts';
+import { decodeMarc8, Marc8Error, marc8Dropped, marc8InitialState, marc8StartField } from './marc8.ts';
 import {
   type ByteSource,
   CODE_RE,
@@ -8,7 +10,9 @@ import {
   isControlTag,
   type MarcRecord,
   MarcRecordError,
+  type ReadOptions,
   type ReadResult,
+  recordWarnings,
   TAG_RE,
 } from './record.ts';
 
@@ -32,7 +36,10 @@ class Reject extends Error {}
  * at is not the record terminator, the record is rejected and reading resumes after the next
  * terminator, so one bad record costs one record, not the rest of the file.
  */
-export async function* readIso2709(source: ByteSource): AsyncGenerator<ReadResult> {
+export async function* readIso2709(
+  source: ByteSource,
+  options: ReadOptions = {},
+): AsyncGenerator<ReadResult> {
   let buf = Buffer.alloc(0);
   let bufStart = 0; // stream offset of buf[0]
   let position = 0;
@@ -93,7 +100,7 @@ export async function* readIso2709(source: ByteSource): AsyncGenerator<ReadResul
     const bytes = buf.subarray(0, length);
     drop(length);
     try {
-      const { record, warnings } = decodeIso2709Record(bytes, offset);
+      const { record, warnings } = decodeIso2709Record(bytes, offset, options);
       yield { ok: true, position, offset, record, warnings };
     } catch (e) {
       if (!(e instanceof Reject)) throw e;
@@ -112,6 +119,7 @@ const printable = (s: string) =>
 export function decodeIso2709Record(
   bytes: Uint8Array,
   offset = 0,
+  options: ReadOptions = {},
 ): { record: MarcRecord; warnings: string[] } {
   const warnings: string[] = [];
   const leaderBytes = bytes.subarray(0, 24);
@@ -119,7 +127,7 @@ export function decodeIso2709Record(
     throw new Reject(
       `the leader holds a byte that is not printable ASCII: "${printable(ascii(leaderBytes))}"`,
     );
-  const leader = ascii(leaderBytes);
+  let leader = ascii(leaderBytes);
   const baseText = leader.slice(12, 17);
   if (!isDigits(baseText)) throw new Reject(`base address of data "${baseText}" (Ldr/12-16) is not a number`);
   const base = Number(baseText);
@@ -129,6 +137,10 @@ export function decodeIso2709Record(
   if (bytes[base - 1] !== FIELD_END)
     throw new Reject(`the directory does not end with a field terminator at byte ${offset + base - 1}`);
   const dirLength = base - 1 - 24;
+  // a non-ASCII byte first: a character of several bytes is what makes most such directories too long
+  const directoryBytes = bytes.subarray(24, base - 1);
+  if (dirLength % 12 !== 0 && directoryBytes.some((b) => b < 0x20 || b > 0x7e))
+    throw new Reject(`the directory holds a byte that is not ASCII: "${printable(ascii(directoryBytes))}"`);
   if (dirLength % 12 !== 0)
     throw new Reject(
       `the directory is ${dirLength} bytes long, not a multiple of 12 (base address ${base} is wrong)`,
@@ -140,8 +152,14 @@ export function decodeIso2709Record(
   if (/[0-9]/.test(leader[11]!) && leader[11] !== '2')
     throw new Reject(`subfield code length ${leader[11]} (Ldr/11) is not MARC 21's 2`);
   const coding = leader[9];
+  const chosen = chosenDecoder(options.encoding, bytes, base, warnings, (reason) => {
+    throw new Reject(reason);
+  });
   let decode: (b: Uint8Array, where: string) => string;
-  if (coding === 'a') {
+  let startField = () => {};
+  let finish = () => {};
+  if (chosen) decode = chosen;
+  else if (coding === 'a') {
     decode = (b, where) => {
       try {
         return utf8.decode(b);
@@ -150,23 +168,47 @@ export function decodeIso2709Record(
       }
     };
   } else if (coding === ' ') {
-    // Ldr/09 blank means MARC-8. Pure ASCII reads the same either way; UTF-8 mislabelled as MARC-8 is
-    // common and recognisable (valid UTF-8, no escape sequences); real MARC-8 is refused, not guessed.
-    decode = (b, where) => {
-      if (b.every((x) => x < 0x80 && x !== ESC)) return ascii(b);
-      if (!b.includes(ESC)) {
-        try {
-          const s = utf8.decode(b);
-          if (!warnings.includes(MISLABELLED)) warnings.push(MISLABELLED);
-          return s;
-        } catch {
-          // fall through to the refusal
-        }
+    // Ldr/09 blank means MARC-8. UTF-8 mislabelled as MARC-8 is common and recognisable: the data
+    // area has bytes above 0x7F, is valid UTF-8 and holds no escape sequence. Anything else is
+    // decoded as MARC-8, field by field (sets designated in one subfield carry into the next).
+    const data = bytes.subarray(base);
+    let asUtf8 = !data.includes(ESC) && data.some((x) => x >= 0x80);
+    if (asUtf8)
+      try {
+        utf8.decode(data);
+      } catch {
+        asUtf8 = false;
       }
-      throw new Reject(
-        `${where} holds MARC-8 characters (Ldr/09 blank); MARC-8 is not supported — convert the file to UTF-8 first (e.g. yaz-marcdump -f MARC-8 -t UTF-8 -o marc -l 9=97)`,
-      );
-    };
+    if (asUtf8) {
+      warnings.push(MISLABELLED);
+      decode = (b) => utf8.decode(b);
+    } else {
+      leader = `${leader.slice(0, 9)}a${leader.slice(10)}`; // the strings are Unicode from here on
+      const state = marc8InitialState();
+      startField = () => marc8StartField(state);
+      decode = (b, where) => {
+        try {
+          return decodeMarc8(b, state);
+        } catch (e) {
+          if (!(e instanceof Marc8Error)) throw e;
+          const at = offset + b.byteOffset - bytes.byteOffset + e.index;
+          throw new Reject(`${where} is not valid MARC-8 (Ldr/09 blank): at byte ${at}, ${e.reason}`);
+        }
+      };
+      finish = () => {
+        if (state.dropped.size > 0)
+          warnings.push(`MARC-8 control characters left out of the text: ${marc8Dropped(state)}`);
+        // one or two stray codes are a cataloguer's slip; more are text in another character set
+        if (state.undefinedCount > MAX_UNDEFINED_MARC8)
+          throw new Reject(
+            `${state.undefinedCount} bytes that MARC-8 does not define (${marc8Dropped(state, 'undefinedCodes')}): the record is probably in another character set — name it with the encoding option (e.g. --encoding cp1251)`,
+          );
+        if (state.undefinedCodes.size > 0)
+          warnings.push(
+            `MARC-8 codes their character set does not define, left out of the text: ${marc8Dropped(state, 'undefinedCodes')}`,
+          );
+      };
+    }
   } else {
     throw new Reject(
       `unknown character coding "${printable(coding ?? '')}" in Ldr/09 (expected "a" for UTF-8)`,
@@ -184,7 +226,6 @@ export function decodeIso2709Record(
     const tag = entry.slice(0, 3);
     const lenText = entry.slice(3, 7);
     const startText = entry.slice(7, 12);
-    if (!TAG_RE.test(tag)) throw new Reject(`${at}: tag "${tag}" is not three letters or digits`);
     if (!isDigits(lenText) || !isDigits(startText))
       throw new Reject(`${at} (tag ${tag}): length "${lenText}" or start "${startText}" is not a number`);
     const start = base + Number(startText);
@@ -197,40 +238,59 @@ export function decodeIso2709Record(
       throw new Reject(
         `field ${tag} at byte ${offset + start} does not end with a field terminator (its length is wrong)`,
       );
+    if (!TAG_RE.test(tag)) {
+      warnings.push(`${at}: tag "${tag}" is not three letters or digits; the field is left out`);
+      continue;
+    }
     const body = bytes.subarray(start, end - 1);
+    startField();
     const where = `field ${tag} at byte ${offset + start}`;
     if (isControlTag(tag)) {
       fields.push({ tag, value: decode(body, where) });
       continue;
     }
-    fields.push(decodeDataField(tag, body, where, decode));
+    fields.push(decodeDataField(tag, body, where, decode, warnings));
   }
   if (fields.length === 0) throw new Reject('the record has no fields');
-  const tags = fields.map((f) => f.tag);
-  const odd = tags.filter((t) => !/^[0-9]{3}$/.test(t));
-  if (odd.length > 0)
-    warnings.push(`tags that are not MARC 21 (kept, not mapped): ${[...new Set(odd)].join(' ')}`);
+  finish();
+  warnings.push(...recordWarnings(fields));
 
   return { record: { leader, fields }, warnings };
 }
 
+/** Undefined MARC-8 codes a record may hold and still be read (each left out, with a warning). */
+const MAX_UNDEFINED_MARC8 = 3;
+
 const MISLABELLED = 'Ldr/09 says MARC-8 but the data is UTF-8; read as UTF-8';
 
+/**
+ * One data field. What a reader can read past is kept with a warning, as pymarc and yaz read it: bytes
+ * where the two indicators belong that are not two ASCII characters (indicators read as blanks, the
+ * rest left out), and a subfield whose code is not an ASCII letter or digit. Invalid text is not.
+ */
 function decodeDataField(
   tag: string,
   body: Uint8Array,
   where: string,
   decode: (b: Uint8Array, where: string) => string,
+  warnings: string[],
 ): DataField {
-  if (body.length < 2) throw new Reject(`${where} is too short to hold its two indicators`);
-  const ind1 = String.fromCharCode(body[0]!);
-  const ind2 = String.fromCharCode(body[1]!);
-  if (!INDICATOR_RE.test(ind1) || !INDICATOR_RE.test(ind2))
-    throw new Reject(`${where}: indicators "${printable(ind1 + ind2)}" are not printable ASCII`);
+  let first = body.indexOf(SUBFIELD);
+  if (first < 0) first = body.length;
+  const head = [...loose.decode(body.subarray(0, first))];
+  const indicator = (c: string | undefined) => (c !== undefined && INDICATOR_RE.test(c) ? c : ' ');
+  const ind1 = indicator(head[0]);
+  const ind2 = indicator(head[1]);
+  if (head.length !== 2 || ind1 !== head[0] || ind2 !== head[1]) {
+    const rest = head.slice(2).join('');
+    warnings.push(
+      head.length === 0
+        ? `${where}: no indicators; read as blanks`
+        : `${where}: "${visible(head.join(''))}" stands where two indicators belong; indicators read as "${ind1}${ind2}"${rest ? `, "${visible(rest)}" left out` : ''}`,
+    );
+  }
   const subfields: DataField['subfields'] = [];
-  if (body.length > 2 && body[2] !== SUBFIELD)
-    throw new Reject(`${where}: data after the indicators does not start with a subfield delimiter (0x1F)`);
-  let p = 3;
+  let p = first + 1;
   while (p <= body.length) {
     let q = body.indexOf(SUBFIELD, p);
     if (q < 0) q = body.length;
@@ -239,13 +299,24 @@ function decodeDataField(
       continue;
     }
     const code = String.fromCharCode(body[p]!);
-    if (!CODE_RE.test(code))
-      throw new Reject(`${where}: subfield code "${printable(code)}" is not a printable ASCII character`);
-    subfields.push({ code, value: decode(body.subarray(p + 1, q), `${where} $${code}`) });
+    if (!CODE_RE.test(code)) {
+      warnings.push(
+        `${where}: subfield code "${visible(loose.decode(body.subarray(p, Math.min(q, p + 4))).slice(0, 1))}" is not an ASCII letter or digit; the subfield "${visible(loose.decode(body.subarray(p, q)))}" is left out`,
+      );
+    } else {
+      if (!/[0-9a-z]/i.test(code))
+        warnings.push(`${where}: subfield code "${code}" is not a letter or digit (kept)`);
+      subfields.push({ code, value: decode(body.subarray(p + 1, q), `${where} $${code}`) });
+    }
     p = q + 1;
   }
   return { tag, ind1, ind2, subfields };
 }
+
+/** For the text of a warning only: never fails, shows a bad byte as U+FFFD. */
+const loose = new TextDecoder('utf-8');
+const visible = (s: string) =>
+  s.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** Read every record of an in-memory file (tests, small uploads). */
 export async function readIso2709Buffer(bytes: Uint8Array): Promise<ReadResult[]> {

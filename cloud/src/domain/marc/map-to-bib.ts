@@ -23,7 +23,10 @@ const SCHEME_BY_IND2: Record<string, string> = {
   '6': 'rvm',
 };
 
-/** The fields linked to `field` by $6 (880-01 ↔ 245-01/$1) whose script code is `script`. */
+/**
+ * The fields linked to `field` by $6 (880-01 ↔ 245-01/$1) whose script code is `script`, or that
+ * carry no script code at all (many libraries write just 245-01).
+ */
 function linked880(record: MarcRecord, field: DataField, script: string | undefined): DataField[] {
   const link = field.subfields.find((s) => s.code === '6')?.value;
   const m = link && /^880-(\d{2})/.exec(link);
@@ -32,12 +35,19 @@ function linked880(record: MarcRecord, field: DataField, script: string | undefi
     if (isControlField(f) || f.tag !== '880') return false;
     const six = f.subfields.find((s) => s.code === '6')?.value ?? '';
     const [head, sc] = six.split('/');
-    return head === `${field.tag}-${m[1]}` && (script === undefined || sc === script);
+    return head === `${field.tag}-${m[1]}` && (script === undefined || sc === undefined || sc === script);
   });
 }
 
+/**
+ * The non-sorting marks UNIMARC (ISO 6630) puts around a leading article ("\x88L'\x89altra …"),
+ * NSB/NSE and the SOS/ST pair some systems use instead: control characters, not text.
+ */
+const NON_SORTING = /[\u0088\u0089\u0098\u009c]/gu;
+const textOf = (value: string) => value.replace(NON_SORTING, '');
+
 function joinSubfields(field: DataField, codes: string, separator?: string): string {
-  const parts = field.subfields.filter((s) => codes.includes(s.code)).map((s) => s.value);
+  const parts = field.subfields.filter((s) => codes.includes(s.code)).map((s) => textOf(s.value));
   if (separator !== undefined) return parts.map(trimIsbd).filter(Boolean).join(separator);
   return trimIsbd(parts.join(' ').replace(/\s+/g, ' ').trim());
 }
@@ -58,9 +68,12 @@ function extract(record: MarcRecord, rule: MappingRule, mapping: Mapping): Extra
       if (!f.subfields.some((s) => s.code === rule.when!.subfield && re.test(s.value))) continue;
     }
     const codes = rule.subfields ?? 'a';
-    const values = rule.each
-      ? f.subfields.filter((s) => codes.includes(s.code)).map((s) => trimIsbd(s.value))
-      : [joinSubfields(f, codes, rule.separator)];
+    const listed = f.subfields.filter((s) => codes.includes(s.code));
+    const values = rule.positions
+      ? listed.map((s) => s.value.slice(rule.positions![0], rule.positions![1]).trim())
+      : rule.each
+        ? listed.map((s) => trimIsbd(textOf(s.value)))
+        : [joinSubfields(f, codes, rule.separator)];
     for (let value of values) {
       if (rule.prefix !== undefined) {
         if (!value.startsWith(rule.prefix)) continue;
@@ -70,12 +83,15 @@ function extract(record: MarcRecord, rule: MappingRule, mapping: Mapping): Extra
       if (!rule.each && !rule.readingSubfields && mapping.readingScript !== undefined) {
         for (const alt of linked880(record, f, mapping.readingScript)) {
           const v = joinSubfields(alt, codes, rule.separator);
-          if (isReading(v) && v !== value) reading = v;
-          // a romanised heading with its vernacular form in 880 (as US libraries catalogue): use the vernacular
-          else if (HAS_CJK.test(v) && !HAS_CJK.test(value)) value = v;
+          // a romanised heading with its vernacular form in 880 (as US libraries catalogue): use the
+          // vernacular, which is its own reading when written in katakana only (エコノミスト)
+          if (HAS_CJK.test(v) && !HAS_CJK.test(value)) {
+            value = v;
+            if (isReading(v)) reading = v;
+          } else if (isReading(v) && v !== value) reading = v;
         }
       }
-      const e: Extracted = { value };
+      const e: Extracted = { value: value && rule.label ? rule.label + value : value };
       if (reading) e.reading = reading;
       if (rule.roleSubfields) {
         const role = joinSubfields(f, rule.roleSubfields);

@@ -1,17 +1,22 @@
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { isKnownEncoding } from './charset.ts';
 import marc21 from './mappings/marc21.json' with { type: 'json' };
 import trc from './mappings/trc.json' with { type: 'json' };
+import unimarc from './mappings/unimarc.json' with { type: 'json' };
 
 /** Where a value comes from: one tag, optionally narrowed by indicators or a subfield's content. */
 export const MappingRule = z.object({
   tag: z.string().regex(/^[0-9A-Za-z]{3}$/),
   /** subfield codes to take, in the order they appear in the field; absent for control fields */
   subfields: z.string().optional(),
-  /** control fields: [start, end) character positions (008/35-37 → [35, 38]) */
+  /** [start, end) character positions of a control field (008/35-37 → [35, 38]) or of the joined subfields (100 $a/9-12) */
   positions: z.tuple([z.number().int().min(0), z.number().int().min(1)]).optional(),
   ind1: z.string().length(1).optional(),
   ind2: z.string().length(1).optional(),
   when: z.object({ subfield: z.string().length(1), pattern: z.string() }).optional(),
+  /** put before each value: "ISSN " for 011 $a kept as a note */
+  label: z.string().optional(),
   /** keep only values starting with this, without it: "(TRC)" */
   prefix: z.string().optional(),
   /** every listed subfield is a value of its own (653 $a $a) instead of one joined value */
@@ -60,6 +65,8 @@ export const Mapping = z.object({
   sourceOrg: z.string().min(1).default('local'),
   /** script identification ($6 …/$1) of the 880 fields that carry vernacular text or readings */
   readingScript: z.string().optional(),
+  /** where the character set comes from: Ldr/09 (default), "unimarc" (100 $a/26-29) or an encoding name ("cp866") */
+  encoding: z.string().refine(isKnownEncoding, 'not an encoding iconv-lite knows').optional(),
   fields: z.partialRecord(z.enum(MAPPING_TARGETS), z.array(MappingRule)),
 });
 export type Mapping = z.infer<typeof Mapping>;
@@ -68,6 +75,7 @@ export type Mapping = z.infer<typeof Mapping>;
 export const DEFAULT_MAPPINGS: Record<string, Mapping> = {
   marc21: Mapping.parse(marc21),
   trc: Mapping.parse(trc),
+  unimarc: Mapping.parse(unimarc),
 };
 
 /**
@@ -112,5 +120,16 @@ export class InvalidMappingError extends Error {
     readonly issues: string[],
   ) {
     super(`MARC mapping "${mapping}" in tenants.settings.marcMapping is invalid: ${issues.join('; ')}`);
+  }
+}
+
+/** resolveMapping for an import or a pool load: an unknown or invalid mapping is the caller's input error. */
+export function mappingForImport(name: string, tenantSettings: Record<string, unknown>): Mapping {
+  try {
+    return resolveMapping(name, tenantSettings);
+  } catch (e) {
+    if (e instanceof UnknownMappingError || e instanceof InvalidMappingError)
+      throw new AppError('validation', e.message);
+    throw e;
   }
 }

@@ -10,6 +10,7 @@ import {
   type MarcRecord,
   MarcRecordError,
   type ReadResult,
+  recordWarnings,
   TAG_RE,
 } from './record.ts';
 
@@ -51,7 +52,8 @@ export async function* readMarcXml(source: ByteSource): AsyncGenerator<ReadResul
         text = text.slice(end);
         textStart = offset + xml.length;
         try {
-          yield { ok: true, position, offset, record: parseRecordElement(xml), warnings: [] };
+          const { record, warnings } = parseRecordElement(xml);
+          yield { ok: true, position, offset, record, warnings };
         } catch (e) {
           if (!(e instanceof Reject)) throw e;
           yield { ok: false, position, offset, error: new MarcRecordError(position, offset, e.message) };
@@ -152,35 +154,67 @@ function parseXml(xml: string): Element {
 const textOf = (e: Element) => e.children.filter((c): c is string => typeof c === 'string').join('');
 const elements = (e: Element) => e.children.filter((c): c is Element => typeof c !== 'string');
 
-function parseRecordElement(xml: string): MarcRecord {
+/**
+ * One <record>. What a reader can read past is kept with a warning (ruby-marc and pymarc read these
+ * files too): a leader of the wrong length (padded or cut to 24), a tag of one or two digits
+ * (zero-padded, "42" → "042", as ruby-marc does), indicators that are not one ASCII character
+ * (blanks); a field with another bad tag and a subfield with a bad code are left out. A leader that
+ * is not ASCII, no leader and no fields reject the record.
+ */
+function parseRecordElement(xml: string): { record: MarcRecord; warnings: string[] } {
   const rec = parseXml(xml);
+  const warnings: string[] = [];
   let leader = '';
   const fields: Field[] = [];
+  const tagOf = (el: Element, kind: string) => {
+    const tag = el.attrs.tag ?? '';
+    if (TAG_RE.test(tag)) return tag;
+    if (/^[0-9]{1,2}$/.test(tag)) {
+      warnings.push(`${kind} tag "${tag}" read as "${tag.padStart(3, '0')}"`);
+      return tag.padStart(3, '0');
+    }
+    warnings.push(`${kind} tag "${tag}" is not three letters or digits; the field is left out`);
+    return null;
+  };
   for (const el of elements(rec)) {
     const name = localName(el.name);
     if (name === 'leader') {
       leader = textOf(el);
-      if (leader.length !== 24 || /[^\x20-\x7e]/.test(leader))
-        throw new Reject(`leader "${leader}" is not 24 ASCII characters`);
+      if (/[^\x20-\x7e]/.test(leader)) throw new Reject(`leader "${leader}" is not ASCII`);
+      if (leader.length !== 24) {
+        warnings.push(
+          `leader "${leader}" is ${leader.length} characters, not 24; read as "${leader.padEnd(24, ' ').slice(0, 24)}"`,
+        );
+        leader = leader.padEnd(24, ' ').slice(0, 24);
+      }
       continue;
     }
-    const tag = el.attrs.tag ?? '';
     if (name === 'controlfield') {
-      if (!TAG_RE.test(tag)) throw new Reject(`controlfield tag "${tag}" is not three letters or digits`);
-      fields.push({ tag, value: textOf(el) });
+      const tag = tagOf(el, 'controlfield');
+      if (tag) fields.push({ tag, value: textOf(el) });
     } else if (name === 'datafield') {
-      if (!TAG_RE.test(tag)) throw new Reject(`datafield tag "${tag}" is not three letters or digits`);
+      const tag = tagOf(el, 'datafield');
+      if (!tag) continue;
       if (isControlTag(tag)) throw new Reject(`tag ${tag} is a control field but is given as a datafield`);
-      const ind1 = el.attrs.ind1 ?? ' ';
-      const ind2 = el.attrs.ind2 ?? ' ';
-      if (!INDICATOR_RE.test(ind1) || !INDICATOR_RE.test(ind2))
-        throw new Reject(`datafield ${tag}: indicators "${ind1}" "${ind2}" are not one ASCII character each`);
+      let ind1 = el.attrs.ind1 ?? ' ';
+      let ind2 = el.attrs.ind2 ?? ' ';
+      if (!INDICATOR_RE.test(ind1) || !INDICATOR_RE.test(ind2)) {
+        warnings.push(
+          `datafield ${tag}: indicators "${ind1}" "${ind2}" are not one ASCII character each; bad ones read as blanks`,
+        );
+        if (!INDICATOR_RE.test(ind1)) ind1 = ' ';
+        if (!INDICATOR_RE.test(ind2)) ind2 = ' ';
+      }
       const subfields: DataField['subfields'] = [];
       for (const sf of elements(el)) {
         if (localName(sf.name) !== 'subfield') continue;
         const code = sf.attrs.code ?? '';
-        if (!CODE_RE.test(code))
-          throw new Reject(`datafield ${tag}: subfield code "${code}" is not one ASCII character`);
+        if (!CODE_RE.test(code)) {
+          warnings.push(
+            `datafield ${tag}: subfield code "${code}" is not one ASCII character; the subfield "${textOf(sf)}" is left out`,
+          );
+          continue;
+        }
         subfields.push({ code, value: textOf(sf) });
       }
       fields.push({ tag, ind1, ind2, subfields });
@@ -188,7 +222,8 @@ function parseRecordElement(xml: string): MarcRecord {
   }
   if (!leader) throw new Reject('the record has no leader');
   if (fields.length === 0) throw new Reject('the record has no fields');
-  return { leader, fields };
+  warnings.push(...recordWarnings(fields));
+  return { record: { leader, fields }, warnings };
 }
 
 const escapeXml = (s: string) =>

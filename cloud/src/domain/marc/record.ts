@@ -40,6 +40,22 @@ export const TAG_RE = /^[0-9A-Za-z]{3}$/;
 export const CODE_RE = /^[\x21-\x7e]$/;
 export const INDICATOR_RE = /^[\x20-\x7e]$/;
 
+/** How to read: `encoding` says where the character set comes from (see charset.ts); default Ldr/09. */
+export type ReadOptions = { encoding?: string };
+
+/**
+ * What is odd about a record that was read whole, for the import report: tags that are not three
+ * digits (kept, but no mapping reads them). Fields out of tag order are no warning: pymarc, ruby-marc and
+ * yaz read them as they come, and LC's own records put 906 before 010.
+ */
+export function recordWarnings(fields: Field[]): string[] {
+  const warnings: string[] = [];
+  const odd = fields.map((f) => f.tag).filter((t) => !/^[0-9]{3}$/.test(t));
+  if (odd.length > 0)
+    warnings.push(`tags that are not three digits (kept, not mapped): ${[...new Set(odd)].join(' ')}`);
+  return warnings;
+}
+
 /** Bytes to read records from: a Node Readable, a web ReadableStream, or chunks in memory. */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 export async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {

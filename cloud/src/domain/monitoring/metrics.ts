@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { resultRows } from '../../db/result-rows.ts';
 
 /**
  * Prometheus text exposition (format 0.0.4) of the fleet and the service, read from the database
@@ -25,34 +26,41 @@ export function renderPrometheus(families: readonly Family[]): string {
   return `${out.join('\n')}\n`;
 }
 
-const rows = <T>(r: unknown): T[] => (Array.isArray(r) ? r : ((r as { rows?: T[] }).rows ?? [])) as T[];
-
 export async function collectMetrics(db: Db, now: Date): Promise<string> {
-  const agentRows = rows<{
+  const agentRows = resultRows<{
     tenant: string;
     agent: string;
     status: string;
     last_seen: string | null;
     version: string | null;
+    config_hash: string | null;
+    started_at: string | null;
   }>(
     await db.execute(sql`
-      select t.code as tenant, a.code as agent, a.status, a.last_seen_at as last_seen, a.info->>'version' as version
+      select t.code as tenant, a.code as agent, a.status, a.last_seen_at as last_seen, a.info->>'version' as version,
+             a.info->>'configHash' as config_hash, a.info->>'startedAt' as started_at
       from agents a join tenants t on t.id = a.tenant_id order by t.code, a.code`),
   );
-  const deviceRows = rows<{ tenant: string; agent: string; device: string; kind: string; status: string }>(
+  const deviceRows = resultRows<{
+    tenant: string;
+    agent: string;
+    device: string;
+    kind: string;
+    status: string;
+  }>(
     await db.execute(sql`
       select t.code as tenant, a.code as agent, d.device_key as device, d.kind, d.status
       from devices d join agents a on a.id = d.agent_id join tenants t on t.id = d.tenant_id
       order by t.code, a.code, d.device_key`),
   );
-  const loanRows = rows<{ tenant: string; active: number; overdue: number }>(
+  const loanRows = resultRows<{ tenant: string; active: number; overdue: number }>(
     await db.execute(sql`
       select t.code as tenant,
              count(l.id) filter (where l.returned_at is null)::int as active,
              count(l.id) filter (where l.returned_at is null and l.due_on < (now() at time zone 'Asia/Tokyo')::date)::int as overdue
       from tenants t left join loans l on l.tenant_id = t.id group by t.code order by t.code`),
   );
-  const jobRows = rows<{ tenant: string; job: string; finished: string | null }>(
+  const jobRows = resultRows<{ tenant: string; job: string; finished: string | null }>(
     await db.execute(sql`
       select t.code as tenant, j.job, max(j.finished_at) as finished
       from job_runs j join tenants t on t.id = j.tenant_id where j.finished_at is not null group by t.code, j.job`),
@@ -75,6 +83,29 @@ export async function collectMetrics(db: Db, now: Date): Promise<string> {
       samples: agentRows.map((a) => ({
         labels: { tenant: a.tenant, agent: a.agent },
         value: seconds(a.last_seen),
+      })),
+    },
+    {
+      name: 'bunko_agent_info',
+      help: 'Always 1: the version and config hash (SHA-256, no secret) the agent last reported.',
+      type: 'gauge',
+      samples: agentRows.map((a) => ({
+        labels: {
+          tenant: a.tenant,
+          agent: a.agent,
+          version: a.version ?? '',
+          config_hash: a.config_hash ?? '',
+        },
+        value: 1,
+      })),
+    },
+    {
+      name: 'bunko_agent_start_time_seconds',
+      help: 'When the agent process last started, as a Unix time (a change means it restarted).',
+      type: 'gauge',
+      samples: agentRows.map((a) => ({
+        labels: { tenant: a.tenant, agent: a.agent },
+        value: seconds(a.started_at),
       })),
     },
     {

@@ -76,6 +76,7 @@ export async function myHolds(ctx: Ctx) {
     status: r.status,
     pickupLocationId: r.pickupLocationId,
     pickupLocationJa: r.pickupLocationJa,
+    pickupLocationEn: r.pickupLocationEn,
     contactMethod: r.contactMethod,
     placedAt: r.placedAt,
     pickupBy: r.pickupBy,
@@ -119,20 +120,28 @@ export type PlaceMyHoldInput = {
   notNeededAfter?: string;
 };
 
+/** A hold's contact method needs the e-mail address or phone number it names on the patron's record. */
+export async function requireContactFor(
+  ctx: Ctx,
+  patronId: string,
+  method: PlaceMyHoldInput['contactMethod'],
+) {
+  if (method === 'none') return;
+  const [p] = await ctx.db
+    .select({ email: patrons.email, phone: patrons.phone })
+    .from(patrons)
+    .where(and(eq(patrons.tenantId, ctx.tenantId), eq(patrons.id, patronId)));
+  if (!(method === 'email' ? p?.email : p?.phone)) {
+    throw new AppError('validation', undefined, [
+      { path: 'contactMethod', message: `no ${method} registered` },
+    ]);
+  }
+}
+
 /** Place a hold for myself, with pickup location and how to be told it is ready. */
 export async function placeMyHold(ctx: Ctx, input: PlaceMyHoldInput) {
   const me = requirePatron(ctx);
-  if (input.contactMethod !== 'none') {
-    const [p] = await ctx.db
-      .select({ email: patrons.email, phone: patrons.phone })
-      .from(patrons)
-      .where(and(eq(patrons.tenantId, ctx.tenantId), eq(patrons.id, me.id)));
-    if (!(input.contactMethod === 'email' ? p?.email : p?.phone)) {
-      throw new AppError('validation', undefined, [
-        { path: 'contactMethod', message: `no ${input.contactMethod} registered` },
-      ]);
-    }
-  }
+  await requireContactFor(ctx, me.id, input.contactMethod);
   return placeHold(ctx, { ...input, patronId: me.id }, { byPatron: true });
 }
 

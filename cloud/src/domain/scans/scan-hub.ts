@@ -1,8 +1,8 @@
-import { AgentEvent, type ScanEvent } from '@bunko/protocols';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { ScanEvent } from '@bunko/protocols';
+import { and, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/client.ts';
-import { agents, devices, staffSessions } from '../../db/schema/index.ts';
+import type { Db, Tx } from '../../db/client.ts';
+import { agents, devices, scanPairings, staffSessions, staffUsers } from '../../db/schema/index.ts';
 import type { Ctx, StaffPrincipal } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { recordOperation } from '../oplog/record.ts';
@@ -43,18 +43,21 @@ const DEDUP_WINDOW = 1024;
 const isUuid = (s: string) => /^[0-9a-f-]{36}$/i.test(s);
 
 /**
- * Scanner pairings and scan delivery, in memory: a pairing lives with the staff session and is
- * gone after a core restart (staff pair again). A session pairs by showing a one-time code and
- * scanning it with the desk's reader, so only someone at that desk can pair it — the core learns
- * which agent and reader the code came from. Each scan then goes to the session paired with its
- * reader, never to another; a redelivered copy (same agent, same seq) is dropped.
+ * Scanner pairings and scan delivery. A session pairs by showing a one-time code and scanning it
+ * with the desk's reader, so only someone at that desk can pair it — the core learns which agent
+ * and reader the code came from. The pairing is a row of `scan_pairings` (a core restart keeps the
+ * desk paired); it goes with unpairing, with the session's logout or expiry, and when the reader is
+ * paired elsewhere. Each scan then goes to the session paired with its reader, never to another,
+ * and only if it was read after the code (its seq is after the code's); a redelivered copy (same
+ * agent, same seq) is dropped. The codes and the open streams live in this process.
  */
 export class ScanHub {
   private readonly codes = new Map<string, { owner: Owner; expiresAt: number }>();
   private readonly codeOfSession = new Map<string, string>();
-  private readonly pairings = new Map<string, { owner: Owner; pairing: Pairing }>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly seen = new Map<string, { set: Set<number>; order: number[] }>();
+  /** pairings are made one at a time: two codes scanned at once on one reader never both win */
+  private pairingTurn: Promise<unknown> = Promise.resolve();
   private readonly now: () => Date;
   private readonly log: Logger;
 
@@ -80,26 +83,37 @@ export class ScanHub {
     return { code, barcode: pairingBarcodeText(code), expiresAt: new Date(expiresAt).toISOString() };
   }
 
-  pairingOf(ctx: Ctx): Pairing | null {
-    return this.pairings.get(sessionStaff(ctx).sessionId)?.pairing ?? null;
+  async pairingOf(ctx: Ctx): Promise<Pairing | null> {
+    const [row] = await ctx.db
+      .select({
+        agentId: scanPairings.agentId,
+        agentNameJa: agents.nameJa,
+        deviceId: scanPairings.deviceKey,
+        pairedAt: scanPairings.createdAt,
+      })
+      .from(scanPairings)
+      .innerJoin(agents, eq(agents.id, scanPairings.agentId))
+      .where(
+        and(
+          eq(scanPairings.tenantId, ctx.tenantId),
+          eq(scanPairings.sessionId, sessionStaff(ctx).sessionId),
+          gt(scanPairings.expiresAt, this.now()),
+        ),
+      );
+    return row ? { ...row, pairedAt: row.pairedAt.toISOString() } : null;
   }
 
   /** Unpair the caller's session (operation-logged); false when it was not paired. */
   async unpair(ctx: Ctx): Promise<boolean> {
     const staff = sessionStaff(ctx);
-    const current = this.pairings.get(staff.sessionId);
-    if (!current) return false;
-    this.pairings.delete(staff.sessionId);
-    await ctx.db.transaction((tx) =>
-      recordOperation(tx, ctx, {
-        action: 'scanner.unpair',
-        targetType: 'agent',
-        targetId: current.pairing.agentId,
-        details: { deviceId: current.pairing.deviceId },
-      }),
-    );
-    this.emit(staff.sessionId, { type: 'unpaired', reason: 'unpaired' });
-    return true;
+    const gone = await ctx.db.transaction((tx) => unpairSession(tx, ctx, staff.sessionId));
+    if (gone) this.emit(staff.sessionId, { type: 'unpaired', reason: 'unpaired' });
+    return gone;
+  }
+
+  /** After a logout (which removed the session's pairing, see `unpairSession`): tell its open streams. */
+  sessionEnded(sessionId: string): void {
+    this.emit(sessionId, { type: 'unpaired', reason: 'sessionEnded' });
   }
 
   /** Receive the caller's messages (the SSE stream); returns the unsubscribe. */
@@ -119,7 +133,7 @@ export class ScanHub {
 
   /** An agent's `event` message (from the bridge). Never throws for what an agent sent. */
   async handleEvent(tenantId: string, agentId: string, body: unknown): Promise<ScanOutcome> {
-    const parsed = AgentEvent.safeParse(body);
+    const parsed = ScanEvent.safeParse(body);
     if (!parsed.success || !isUuid(tenantId) || !isUuid(agentId)) {
       // field names only: a scan's data may be a patron's card number
       const fields = parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.') || '(root)');
@@ -131,10 +145,33 @@ export class ScanHub {
 
   private async handleScan(tenantId: string, agentId: string, scan: ScanEvent): Promise<ScanOutcome> {
     if (this.isDuplicate(`${tenantId}/${agentId}`, scan.seq)) return 'duplicate';
+    // one statement: the reader, and the session paired with it (if any) and whether it is live
     const [reader] = await this.deps.db
-      .select({ kind: devices.kind, agentNameJa: agents.nameJa })
+      .select({
+        kind: devices.kind,
+        agentNameJa: agents.nameJa,
+        pairingId: scanPairings.id,
+        sessionId: scanPairings.sessionId,
+        fromSeq: scanPairings.fromSeq,
+        // a Date bound through the column (postgres.js takes no raw Date parameter)
+        live: sql<boolean>`coalesce(${and(
+          isNull(staffSessions.revokedAt),
+          gt(staffSessions.expiresAt, this.now()),
+          eq(staffUsers.status, 'active'),
+        )}, false)`,
+      })
       .from(devices)
       .innerJoin(agents, eq(agents.id, devices.agentId))
+      .leftJoin(
+        scanPairings,
+        and(
+          eq(scanPairings.tenantId, devices.tenantId),
+          eq(scanPairings.agentId, devices.agentId),
+          eq(scanPairings.deviceKey, devices.deviceKey),
+        ),
+      )
+      .leftJoin(staffSessions, eq(staffSessions.id, scanPairings.sessionId))
+      .leftJoin(staffUsers, eq(staffUsers.id, staffSessions.staffId))
       .where(
         and(
           eq(devices.tenantId, tenantId),
@@ -153,30 +190,43 @@ export class ScanHub {
     const code = pairingCodeFromScan(scan.data);
     if (code) return this.pair(tenantId, agentId, reader.agentNameJa, scan, code);
 
-    let delivered = false;
-    for (const [sessionId, p] of this.pairings) {
-      const { pairing, owner } = p;
-      if (owner.tenantId !== tenantId || pairing.agentId !== agentId || pairing.deviceId !== scan.deviceId)
-        continue;
-      if (!(await this.sessionLive(owner))) {
-        this.pairings.delete(sessionId);
-        this.emit(sessionId, { type: 'unpaired', reason: 'sessionEnded' });
-        continue;
-      }
-      delivered =
-        this.emit(sessionId, {
-          type: 'scan',
-          data: scan.data,
-          ...(scan.symbology ? { symbology: scan.symbology } : {}),
-          at: scan.at,
-          deviceId: scan.deviceId,
-        }) || delivered;
+    const { pairingId, sessionId, fromSeq } = reader;
+    // read before the code was scanned (its handling overtaken, or resent from the outbox): not this session's
+    if (!pairingId || !sessionId || fromSeq === null || scan.seq <= fromSeq)
+      return this.undelivered(agentId, scan);
+    if (!reader.live) {
+      await this.deps.db.delete(scanPairings).where(eq(scanPairings.id, pairingId));
+      this.emit(sessionId, { type: 'unpaired', reason: 'sessionEnded' });
+      return this.undelivered(agentId, scan);
     }
-    if (!delivered) this.log.debug({ agentId, deviceId: scan.deviceId }, 'scan with no paired session open');
-    return delivered ? 'delivered' : 'notPaired';
+    const delivered = this.emit(sessionId, {
+      type: 'scan',
+      data: scan.data,
+      ...(scan.symbology ? { symbology: scan.symbology } : {}),
+      at: scan.at,
+      deviceId: scan.deviceId,
+    });
+    return delivered ? 'delivered' : this.undelivered(agentId, scan);
   }
 
-  private async pair(
+  private undelivered(agentId: string, scan: ScanEvent): ScanOutcome {
+    this.log.debug({ agentId, deviceId: scan.deviceId }, 'scan with no paired session open');
+    return 'notPaired';
+  }
+
+  private pair(
+    tenantId: string,
+    agentId: string,
+    agentNameJa: string,
+    scan: ScanEvent,
+    code: string,
+  ): Promise<ScanOutcome> {
+    const turn = this.pairingTurn.then(() => this.pairNow(tenantId, agentId, agentNameJa, scan, code));
+    this.pairingTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  private async pairNow(
     tenantId: string,
     agentId: string,
     agentNameJa: string,
@@ -192,26 +242,6 @@ export class ScanHub {
     const { owner } = entry;
     this.codes.delete(code);
     this.codeOfSession.delete(owner.staff.sessionId);
-    if (!(await this.sessionLive(owner))) return 'pairingRefused';
-    // One reader feeds one session: whoever scanned a code at the desk last has it.
-    for (const [sessionId, p] of this.pairings) {
-      if (
-        sessionId !== owner.staff.sessionId &&
-        p.owner.tenantId === tenantId &&
-        p.pairing.agentId === agentId &&
-        p.pairing.deviceId === scan.deviceId
-      ) {
-        this.pairings.delete(sessionId);
-        this.emit(sessionId, { type: 'unpaired', reason: 'pairedElsewhere' });
-      }
-    }
-    const pairing: Pairing = {
-      agentId,
-      agentNameJa,
-      deviceId: scan.deviceId,
-      pairedAt: this.now().toISOString(),
-    };
-    this.pairings.set(owner.staff.sessionId, { owner, pairing });
     const ctx: Ctx = {
       db: this.deps.db,
       tenantId,
@@ -220,14 +250,67 @@ export class ScanHub {
       requestId: `scan:${agentId}:${scan.seq}`,
       now: this.now,
     };
-    await ctx.db.transaction((tx) =>
-      recordOperation(tx, ctx, {
+    const made = await ctx.db.transaction(async (tx) => {
+      const now = this.now();
+      const [session] = await tx
+        .select({ expiresAt: staffSessions.expiresAt })
+        .from(staffSessions)
+        .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.staffId))
+        .where(
+          and(
+            eq(staffSessions.id, owner.staff.sessionId),
+            eq(staffSessions.tenantId, tenantId),
+            isNull(staffSessions.revokedAt),
+            gt(staffSessions.expiresAt, now),
+            eq(staffUsers.status, 'active'),
+          ),
+        );
+      if (!session) return null;
+      // One reader feeds one session: whoever scanned a code at the desk last has it. The session's
+      // earlier reader (if any) lets go too, and so do pairings whose sessions ran out.
+      const replaced = await tx
+        .delete(scanPairings)
+        .where(
+          and(
+            eq(scanPairings.tenantId, tenantId),
+            or(
+              and(eq(scanPairings.agentId, agentId), eq(scanPairings.deviceKey, scan.deviceId)),
+              eq(scanPairings.sessionId, owner.staff.sessionId),
+              lte(scanPairings.expiresAt, now),
+            ),
+          ),
+        )
+        .returning({ sessionId: scanPairings.sessionId });
+      const [row] = await tx
+        .insert(scanPairings)
+        .values({
+          tenantId,
+          sessionId: owner.staff.sessionId,
+          agentId,
+          deviceKey: scan.deviceId,
+          fromSeq: scan.seq,
+          createdAt: now,
+          expiresAt: session.expiresAt,
+        })
+        .returning({ createdAt: scanPairings.createdAt });
+      await recordOperation(tx, ctx, {
         action: 'scanner.pair',
         targetType: 'agent',
         targetId: agentId,
         details: { deviceId: scan.deviceId },
-      }),
-    );
+      });
+      return { replaced, pairedAt: row!.createdAt };
+    });
+    if (!made) return 'pairingRefused';
+    for (const r of made.replaced)
+      if (r.sessionId !== owner.staff.sessionId)
+        this.emit(r.sessionId, { type: 'unpaired', reason: 'pairedElsewhere' });
+    const pairing: Pairing = {
+      agentId,
+      agentNameJa,
+      deviceId: scan.deviceId,
+      pairedAt: made.pairedAt.toISOString(),
+    };
     this.emit(owner.staff.sessionId, { type: 'paired', pairing });
     return 'paired';
   }
@@ -244,21 +327,6 @@ export class ScanHub {
     w.order.push(seq);
     if (w.order.length > DEDUP_WINDOW) w.set.delete(w.order.shift()!);
     return false;
-  }
-
-  private async sessionLive(owner: Owner): Promise<boolean> {
-    const [row] = await this.deps.db
-      .select({ id: staffSessions.id })
-      .from(staffSessions)
-      .where(
-        and(
-          eq(staffSessions.id, owner.staff.sessionId),
-          eq(staffSessions.tenantId, owner.tenantId),
-          isNull(staffSessions.revokedAt),
-          gt(staffSessions.expiresAt, this.now()),
-        ),
-      );
-    return Boolean(row);
   }
 
   /** true when at least one open stream of the session got it. */
@@ -283,4 +351,29 @@ export class ScanHub {
 function sessionStaff(ctx: Ctx): StaffPrincipal {
   if (!ctx.staff) throw new AppError('unauthenticated');
   return ctx.staff;
+}
+
+/**
+ * Remove a session's pairing (operation-logged): unpairing, and in the logout's transaction with
+ * `reason: 'logout'` — the caller then tells the hub's open streams (`ScanHub.sessionEnded`).
+ * False when the session was not paired.
+ */
+export async function unpairSession(
+  tx: Tx,
+  ctx: Ctx,
+  sessionId: string,
+  reason?: 'logout',
+): Promise<boolean> {
+  const rows = await tx
+    .delete(scanPairings)
+    .where(and(eq(scanPairings.tenantId, ctx.tenantId), eq(scanPairings.sessionId, sessionId)))
+    .returning({ agentId: scanPairings.agentId, deviceKey: scanPairings.deviceKey });
+  for (const r of rows)
+    await recordOperation(tx, ctx, {
+      action: 'scanner.unpair',
+      targetType: 'agent',
+      targetId: r.agentId,
+      details: { deviceId: r.deviceKey, ...(reason ? { reason } : {}) },
+    });
+  return rows.length > 0;
 }

@@ -101,7 +101,9 @@ export function authRoutes(deps: AppDeps) {
       }
     })
     .openapi(logoutRoute, async (c) => {
-      await logout(c.get('ctx'));
+      const ctx = c.get('ctx');
+      await logout(ctx);
+      if (ctx.staff) deps.scans?.sessionEnded(ctx.staff.sessionId);
       deleteCookie(c, cookie, { path: '/', secure: deps.config.secure });
       return c.json({ ok: true as const }, 200);
     })

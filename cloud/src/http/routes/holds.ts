@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { holdPullList, updateHold } from '../../domain/circulation/hold-admin.ts';
+import { holdsToPhone, markHoldContacted } from '../../domain/circulation/hold-notice.ts';
 import {
   createPurchaseRequest,
   decidePurchaseRequest,
@@ -30,6 +31,50 @@ const updateRoute = route('holds.manage', {
   },
   responses: {
     200: json(z.object({ holdId: z.string(), status: z.string() }), 'Updated'),
+    ...standardErrors,
+  },
+});
+const toPhoneRoute = route('holds.manage', {
+  method: 'get',
+  path: '/holds/to-phone',
+  operationId: 'holdsToPhone',
+  tags: ['circulation'],
+  summary: '取置連絡リスト / holds on the pickup shelf whose patron is still to be told (phone, or no mail)',
+  request: { query: z.object({ locationId: z.uuid().optional() }) },
+  responses: {
+    200: json(
+      z.object({
+        holds: z.array(
+          z.object({
+            holdId: z.string(),
+            title: z.string(),
+            pickupLocationId: z.string(),
+            pickupLocationJa: z.string(),
+            pickupBy: z.string().nullable(),
+            contactMethod: Contact,
+            patronId: z.string(),
+            patronName: z.string(),
+            phone: z.string().nullable(),
+          }),
+        ),
+      }),
+      'Holds to phone',
+    ),
+    ...standardErrors,
+  },
+});
+const contactedRoute = route('holds.manage', {
+  method: 'post',
+  path: '/holds/{id}/contacted',
+  operationId: 'markHoldContacted',
+  tags: ['circulation'],
+  summary: '連絡済み / staff told the patron that the held copy is ready',
+  request: { params: IdParam },
+  responses: {
+    200: json(
+      z.object({ holdId: z.string(), notifiedAt: z.string(), already: z.boolean() }),
+      'Marked as contacted',
+    ),
     ...standardErrors,
   },
 });
@@ -142,6 +187,12 @@ export const holdRoutes = () =>
   router()
     .openapi(pullRoute, async (c) =>
       c.json({ titles: await holdPullList(c.get('ctx'), c.req.valid('query').locationId) }, 200),
+    )
+    .openapi(toPhoneRoute, async (c) =>
+      c.json({ holds: await holdsToPhone(c.get('ctx'), c.req.valid('query').locationId) }, 200),
+    )
+    .openapi(contactedRoute, async (c) =>
+      c.json(await markHoldContacted(c.get('ctx'), c.req.valid('param').id), 200),
     )
     .openapi(updateRoute, async (c) =>
       c.json(await updateHold(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 200),

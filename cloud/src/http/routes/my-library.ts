@@ -82,6 +82,7 @@ const MyHold = z
     status: z.string(),
     pickupLocationId: z.string(),
     pickupLocationJa: z.string(),
+    pickupLocationEn: z.string(),
     contactMethod: z.string(),
     placedAt: z.string(),
     pickupBy: z.string().nullable(),
@@ -215,7 +216,10 @@ const passwordRoute = route('patron', {
   responses: { 200: json(Ok, 'Changed'), ...standardErrors },
 });
 
-const clientAddress = (c: Parameters<typeof getConnInfo>[0]) => {
+export const clientAddress = (c: Parameters<typeof getConnInfo>[0]) => {
+  // forwarded by the public OPAC service (verified in http/service-peer.ts)
+  const forwarded: string | undefined = c.get('clientAddress');
+  if (forwarded) return forwarded;
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {

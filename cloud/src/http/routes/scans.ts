@@ -86,7 +86,7 @@ export function scanRoutes(deps: AppDeps) {
   };
   return router()
     .openapi(codeRoute, (c) => c.json(hub().issueCode(c.get('ctx')), 200))
-    .openapi(pairingRoute, (c) => c.json({ pairing: hub().pairingOf(c.get('ctx')) }, 200))
+    .openapi(pairingRoute, async (c) => c.json({ pairing: await hub().pairingOf(c.get('ctx')) }, 200))
     .openapi(unpairRoute, async (c) => c.json({ unpaired: await hub().unpair(c.get('ctx')) }, 200))
     .openapi(streamRoute, (c) => {
       const scans = hub();
@@ -106,7 +106,7 @@ export function scanRoutes(deps: AppDeps) {
         try {
           await stream.writeSSE({
             event: 'pairing',
-            data: JSON.stringify({ pairing: scans.pairingOf(ctx) }),
+            data: JSON.stringify({ pairing: await scans.pairingOf(ctx) }),
           });
           while (open) {
             while (queue.length > 0 && open) {

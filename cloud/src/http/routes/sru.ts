@@ -1,21 +1,45 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { tenants } from '../../db/schema/index.ts';
+import type { Db } from '../../db/client.ts';
+import { bibRecords, tenants } from '../../db/schema/index.ts';
 import { CqlError, cqlToQuery } from '../../domain/catalog/cql.ts';
-import { searchBibs } from '../../domain/catalog/search-bibs.ts';
+import { availabilityLine, searchBibs } from '../../domain/catalog/search-bibs.ts';
 import { systemCtx } from '../../domain/context.ts';
 import { AppError } from '../../domain/errors.ts';
+import { pickBibFields } from '../../domain/marc/bib-fields.ts';
+import { bibToMarc } from '../../domain/marc/bib-to-marc.ts';
+import { encodeMarcXmlRecord, MARCXML_NS } from '../../domain/marc/marcxml.ts';
 import type { AppDeps, AppEnv } from '../env.ts';
 
 /**
  * Open cross-search interfaces, public and without personal data (bibliographic records and copy
- * counts only): SRU 1.2 searchRetrieve at /sru (Dublin Core records) and OpenSearch 1.1 at
- * /opensearch.xml with Atom results. The library is ?tenant=CODE, or the installation's default.
+ * counts only): SRU 1.2 searchRetrieve at /sru (Dublin Core or MARCXML records) and OpenSearch 1.1 at
+ * /opensearch.xml with Atom results (RSS 2.0 with format=rss), each linking to the record's /opac/bib page. The library is ?tenant=CODE, or the installation's default.
  * Plain routes outside /api: they are not part of the staff API's OpenAPI document.
  */
 
 const SRW = 'http://www.loc.gov/zing/srw/';
 const DC_SCHEMA = 'info:srw/schema/1/dc-v1.1';
+const MARCXML_SCHEMA = 'info:srw/schema/1/marcxml-v1.1';
+
+/** MARCXML records of these bibs (our MARC 21 writer), by id. */
+async function marcXmlRecords(db: Db, tenantId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(bibRecords)
+    .where(and(eq(bibRecords.tenantId, tenantId), inArray(bibRecords.id, ids)));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      encodeMarcXmlRecord(
+        bibToMarc({ ...pickBibFields(row), id: row.id, createdAt: row.createdAt, updatedAt: row.updatedAt }),
+      )
+        .trim()
+        .replace(/^<record>/, `<record xmlns="${MARCXML_NS}">`),
+    ]),
+  );
+}
 const xml = (s: string) =>
   s.replace(
     /[&<>"']/g,
@@ -49,7 +73,7 @@ function explain(base: string) {
   const idx = (set: string, name: string, title: string) =>
     `<index><title>${title}</title><map><name set="${set}">${name}</name></map></index>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<srw:explainResponse xmlns:srw="${SRW}"><srw:version>1.2</srw:version><srw:record><srw:recordSchema>http://explain.z3950.org/dtd/2.0/</srw:recordSchema><srw:recordPacking>xml</srw:recordPacking><srw:recordData><explain xmlns="http://explain.z3950.org/dtd/2.0/"><serverInfo protocol="SRU" version="1.2"><host>${xml(new URL(base).hostname)}</host><port>${xml(new URL(base).port || '80')}</port><database>sru</database></serverInfo><indexInfo><set name="cql" identifier="info:srw/cql-context-set/1/cql-v1.2"/><set name="dc" identifier="info:srw/cql-context-set/1/dc-v1.1"/><set name="bath" identifier="http://zing.z3950.org/cql/bath/2.0/"/>${idx('dc', 'title', '書名')}${idx('dc', 'creator', '著者')}${idx('bath', 'isbn', 'ISBN')}${idx('cql', 'anywhere', 'すべて')}${idx('dc', 'publisher', '出版者')}${idx('dc', 'subject', '件名')}${idx('dc', 'date', '出版年')}</indexInfo><schemaInfo><schema identifier="${DC_SCHEMA}" name="dc"><title>Dublin Core</title></schema></schemaInfo><configInfo><default type="numberOfRecords">10</default><setting type="maximumRecords">100</setting></configInfo></explain></srw:recordData></srw:record></srw:explainResponse>`;
+<srw:explainResponse xmlns:srw="${SRW}"><srw:version>1.2</srw:version><srw:record><srw:recordSchema>http://explain.z3950.org/dtd/2.0/</srw:recordSchema><srw:recordPacking>xml</srw:recordPacking><srw:recordData><explain xmlns="http://explain.z3950.org/dtd/2.0/"><serverInfo protocol="SRU" version="1.2"><host>${xml(new URL(base).hostname)}</host><port>${xml(new URL(base).port || '80')}</port><database>sru</database></serverInfo><indexInfo><set name="cql" identifier="info:srw/cql-context-set/1/cql-v1.2"/><set name="dc" identifier="info:srw/cql-context-set/1/dc-v1.1"/><set name="bath" identifier="http://zing.z3950.org/cql/bath/2.0/"/>${idx('dc', 'title', '書名')}${idx('dc', 'creator', '著者')}${idx('bath', 'isbn', 'ISBN')}${idx('cql', 'anywhere', 'すべて')}${idx('dc', 'publisher', '出版者')}${idx('dc', 'subject', '件名')}${idx('dc', 'date', '出版年')}</indexInfo><schemaInfo><schema identifier="${DC_SCHEMA}" name="dc"><title>Dublin Core</title></schema><schema identifier="${MARCXML_SCHEMA}" name="marcxml"><title>MARCXML (MARC 21)</title></schema></schemaInfo><configInfo><default type="numberOfRecords">10</default><setting type="maximumRecords">100</setting></configInfo></explain></srw:recordData></srw:record></srw:explainResponse>`;
 }
 
 export function openSearchRoutes(deps: AppDeps) {
@@ -83,7 +107,8 @@ export function openSearchRoutes(deps: AppDeps) {
       const cql = p('query');
       if (!cql) return xmlResponse(diagnostic(version, 7, 'Mandatory parameter not supplied', 'query'));
       const schema = p('recordSchema') ?? 'dc';
-      if (schema !== 'dc' && schema !== DC_SCHEMA)
+      const marcxml = schema === 'marcxml' || schema === MARCXML_SCHEMA;
+      if (schema !== 'dc' && schema !== DC_SCHEMA && !marcxml)
         return xmlResponse(diagnostic(version, 66, 'Unknown schema for retrieval', schema));
       const start = Number(p('startRecord') ?? 1);
       const max = Number(p('maximumRecords') ?? 10);
@@ -108,9 +133,17 @@ export function openSearchRoutes(deps: AppDeps) {
           return xmlResponse(diagnostic(version, 10, 'Query syntax error', err.detail));
         throw err;
       }
-      const records = (max === 0 ? [] : result.items).map((b, i) => {
-        const data = dcRecord(b);
-        return `<srw:record><srw:recordSchema>${DC_SCHEMA}</srw:recordSchema><srw:recordPacking>${packing === 'string' ? 'string' : 'xml'}</srw:recordPacking><srw:recordData>${packing === 'string' ? xml(data) : data}</srw:recordData><srw:recordPosition>${start + i}</srw:recordPosition></srw:record>`;
+      const hits = max === 0 ? [] : result.items;
+      const marc = marcxml
+        ? await marcXmlRecords(
+            deps.database.db,
+            tenant.id,
+            hits.map((b) => b.id),
+          )
+        : null;
+      const records = hits.map((b, i) => {
+        const data = marc ? (marc.get(b.id) ?? '') : dcRecord(b);
+        return `<srw:record><srw:recordSchema>${marc ? MARCXML_SCHEMA : DC_SCHEMA}</srw:recordSchema><srw:recordPacking>${packing === 'string' ? 'string' : 'xml'}</srw:recordPacking><srw:recordData>${packing === 'string' ? xml(data) : data}</srw:recordData><srw:recordPosition>${start + i}</srw:recordPosition></srw:record>`;
       });
       const next = start + records.length;
       return xmlResponse(`<?xml version="1.0" encoding="UTF-8"?>
@@ -123,7 +156,7 @@ export function openSearchRoutes(deps: AppDeps) {
       const tpl = `${base}/opensearch?tenant=${encodeURIComponent(tenant.code)}&amp;q={searchTerms}&amp;page={startPage?}&amp;count={count?}`;
       return xmlResponse(
         `<?xml version="1.0" encoding="UTF-8"?>
-<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"><ShortName>${xml(tenant.nameJa.slice(0, 16))}</ShortName><Description>${xml(`${tenant.nameJa} 蔵書検索`)}</Description><InputEncoding>UTF-8</InputEncoding><OutputEncoding>UTF-8</OutputEncoding><Language>ja</Language><Url type="application/atom+xml" template="${tpl}"/></OpenSearchDescription>`,
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"><ShortName>${xml(tenant.nameJa.slice(0, 16))}</ShortName><Description>${xml(`${tenant.nameJa} 蔵書検索`)}</Description><InputEncoding>UTF-8</InputEncoding><OutputEncoding>UTF-8</OutputEncoding><Language>ja</Language><Url type="application/atom+xml" template="${tpl}"/><Url type="application/rss+xml" template="${tpl}&amp;format=rss"/></OpenSearchDescription>`,
         'application/opensearchdescription+xml',
       );
     })
@@ -148,13 +181,38 @@ export function openSearchRoutes(deps: AppDeps) {
         throw err;
       }
       const self = new URL(c.req.url);
-      const entries = result.items.map((b) => {
-        const status = `${b.availability === 'available' ? '貸出可' : b.availability === 'onLoan' ? '貸出中' : '利用不可'} (${b.availableCount}/${b.itemCount})${b.holdCount ? ` 予約${b.holdCount}件` : ''}`;
-        return `<entry><id>urn:uuid:${b.id}</id><title>${xml(b.title)}</title>${b.authors.map((a) => `<author><name>${xml(a.name)}</name></author>`).join('')}<updated>${new Date().toISOString()}</updated><summary>${xml([b.publisher, b.pubYear, b.isbn ? `ISBN ${b.isbn}` : '', status].filter(Boolean).join(' / '))}</summary>${b.isbn ? `<dc:identifier>ISBN:${b.isbn}</dc:identifier>` : ''}</entry>`;
-      });
+      const origin = self.origin;
+      const now = new Date();
+      const hits = result.items.map((b) => ({
+        b,
+        page: `${origin}/opac/bib/${b.id}`,
+        summary: [b.publisher, b.pubYear, b.isbn ? `ISBN ${b.isbn}` : '', availabilityLine(b)]
+          .filter(Boolean)
+          .join(' / '),
+      }));
+      const feedTitle = xml(`${tenant.nameJa}: ${q}`);
+      const paging = `<opensearch:totalResults>${result.total}</opensearch:totalResults><opensearch:startIndex>${(page - 1) * count + 1}</opensearch:startIndex><opensearch:itemsPerPage>${count}</opensearch:itemsPerPage><opensearch:Query role="request" searchTerms="${xml(q)}"/>`;
+      const isbnOf = (b: (typeof hits)[number]['b']) =>
+        b.isbn ? `<dc:identifier>ISBN:${b.isbn}</dc:identifier>` : '';
+      if (c.req.query('format') === 'rss') {
+        // RSS 2.0 for readers that take only RSS; each item links to the record's stable page
+        const items = hits.map(
+          ({ b, page: href, summary }) =>
+            `<item><title>${xml(b.title)}</title><link>${xml(href)}</link><guid isPermaLink="true">${xml(href)}</guid>${b.authors.map((a) => `<dc:creator>${xml(a.name)}</dc:creator>`).join('')}<description>${xml(summary)}</description>${isbnOf(b)}</item>`,
+        );
+        return xmlResponse(
+          `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>${feedTitle}</title><link>${xml(`${origin}/opac/search?q=${encodeURIComponent(q)}`)}</link><description>${xml(`${tenant.nameJa} 蔵書検索`)}</description><language>ja</language><lastBuildDate>${now.toUTCString()}</lastBuildDate><atom:link rel="self" type="application/rss+xml" href="${xml(self.toString())}"/>${paging}${items.join('')}</channel></rss>`,
+          'application/rss+xml',
+        );
+      }
+      const entries = hits.map(
+        ({ b, page: href, summary }) =>
+          `<entry><id>urn:uuid:${b.id}</id><title>${xml(b.title)}</title><link rel="alternate" type="text/html" href="${xml(href)}"/>${b.authors.map((a) => `<author><name>${xml(a.name)}</name></author>`).join('')}<updated>${now.toISOString()}</updated><summary>${xml(summary)}</summary>${isbnOf(b)}</entry>`,
+      );
       return xmlResponse(
         `<?xml version="1.0" encoding="UTF-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:dc="http://purl.org/dc/elements/1.1/"><title>${xml(`${tenant.nameJa}: ${q}`)}</title><id>${xml(self.toString())}</id><updated>${new Date().toISOString()}</updated><link rel="self" href="${xml(self.toString())}"/><opensearch:totalResults>${result.total}</opensearch:totalResults><opensearch:startIndex>${(page - 1) * count + 1}</opensearch:startIndex><opensearch:itemsPerPage>${count}</opensearch:itemsPerPage><opensearch:Query role="request" searchTerms="${xml(q)}"/>${entries.join('')}</feed>`,
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:dc="http://purl.org/dc/elements/1.1/"><title>${feedTitle}</title><id>${xml(self.toString())}</id><updated>${now.toISOString()}</updated><link rel="self" href="${xml(self.toString())}"/>${paging}${entries.join('')}</feed>`,
         'application/atom+xml',
       );
     });

@@ -36,6 +36,8 @@ function Block(props: { block: DocBlock }): JSX.Element {
           <span class="mono">{b.data}</span>
         </p>
       );
+    case 'cut':
+      return <hr class="doc-rule doc-cut" />;
   }
 }
 

@@ -8,6 +8,7 @@ import { PrintPreview } from '../components/print-preview.tsx';
 import { problemText } from '../components/problem-alert.tsx';
 import { ScannerControl } from '../components/scanner-control.tsx';
 import { errorBeep, holdBeep, routeBeep } from '../counter/beep.ts';
+import { CounterHoldForm } from '../counter/hold-form.tsx';
 import { createScannerLink } from '../counter/scanner-link.ts';
 import { addDays, cleanScan, dayText, eraText, newIdempotencyKey, todayInTokyo } from '../counter/util.ts';
 import { can, me } from '../session.ts';
@@ -452,6 +453,9 @@ export function Counter() {
     if (overdue) out.push({ level: 'danger', text: t('counter.alert.overdue', { count: overdue }) });
     if (ready(p).length)
       out.push({ level: 'info', text: t('counter.alert.holdsReady', { count: ready(p).length }) });
+    // staff alerts on the patron (注意事項), as entered
+    for (const a of p.info.alerts ?? [])
+      out.push({ level: 'warn', text: `${t('counter.alert.staffNote')}: ${a.text}` });
     return out;
   };
   const lentNow = (loanId: string) => loans().some((e) => e.loanId === loanId);
@@ -735,6 +739,20 @@ export function Counter() {
                     )}
                   </For>
                 </ul>
+              </Show>
+              <Show when={can('holds.manage')}>
+                <CounterHoldForm
+                  patronId={p().info.id}
+                  pickupLocationId={locationId()}
+                  onPlaced={(title, position) => {
+                    announce(t('counter.holdPlaced', { title, position }));
+                    void fetchHolds(p().info.id).then((h) =>
+                      setPatron((cur) =>
+                        cur && cur.info.id === p().info.id ? { ...cur, holds: h.holds } : cur,
+                      ),
+                    );
+                  }}
+                />
               </Show>
               <h3 id="patron-loans-title">{t('counter.loans', { count: p().loans.length })}</h3>
               <Show when={p().loans.length} fallback={<p class="muted">{t('counter.loansNone')}</p>}>

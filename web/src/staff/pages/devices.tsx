@@ -1,9 +1,12 @@
-import { createSignal, For, Show } from 'solid-js';
+import { barcodeMarker } from '@bunko/protocols/escpos-decode';
+import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
 import { formatDateTime, type MessageKey, t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
+import { Nw7Barcode } from '../components/nw7-barcode.tsx';
 import { ProblemAlert, problemText } from '../components/problem-alert.tsx';
 import { can } from '../session.ts';
+import { ConfigHash, FleetPanel, LatestError } from './fleet-panel.tsx';
 
 type AgentRow = Awaited<ReturnType<typeof loadAgents>>['agents'][number];
 const loadAgents = () => call(api.agents.$get());
@@ -19,7 +22,7 @@ type PingState = { busy: true } | { busy: false; ms: number } | { busy: false; p
 
 /** 端末: the edge agents with their devices, and a ping that goes core → MQTT → agent and back. */
 export function Devices() {
-  const { data, problem } = createLoad(loadAgents);
+  const { data, problem, refetch } = createLoad(loadAgents);
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">{t('nav.devices')}</h1>
@@ -36,7 +39,9 @@ export function Devices() {
                     <th scope="col">{t('devices.status')}</th>
                     <th scope="col">{t('devices.lastSeen')}</th>
                     <th scope="col">{t('devices.version')}</th>
+                    <th scope="col">{t('fleet.configHash')}</th>
                     <th scope="col">{t('devices.devices')}</th>
+                    <th scope="col">{t('fleet.recentErrors')}</th>
                     <Show when={can('devices.operate')}>
                       <th scope="col">{t('devices.ping')}</th>
                     </Show>
@@ -47,9 +52,14 @@ export function Devices() {
                 </tbody>
               </table>
             </div>
+            <Show when={can('devices.admin')}>
+              <FleetPanel agents={d().agents} reload={() => void refetch()} />
+            </Show>
           </Show>
         )}
       </Show>
+      <PrintJobList />
+      <DemoPrints />
     </section>
   );
 }
@@ -80,15 +90,22 @@ function AgentRowView(props: { agent: AgentRow }) {
       <td>{props.agent.lastSeenAt ? formatDateTime(props.agent.lastSeenAt) : '—'}</td>
       <td>{props.agent.version ?? '—'}</td>
       <td>
+        <ConfigHash hash={props.agent.configHash} />
+      </td>
+      <td>
         <ul class="plain">
           <For each={props.agent.devices}>
             {(dev) => (
               <li>
-                {dev.deviceKey} <span class="muted">({dev.profile})</span>
+                {dev.deviceKey} <span class="muted">({dev.profile})</span>{' '}
+                <DeviceStatusBadge status={dev.status} detail={dev.detail} />
               </li>
             )}
           </For>
         </ul>
+      </td>
+      <td>
+        <LatestError errors={props.agent.recentErrors} />
       </td>
       <Show when={can('devices.operate')}>
         <td class="ping-cell">
@@ -111,5 +128,145 @@ function AgentRowView(props: { agent: AgentRow }) {
         </td>
       </Show>
     </tr>
+  );
+}
+
+const DEVICE_STATUSES = ['ok', 'error', 'offline', 'paperEnd', 'coverOpen'] as const;
+
+/** A device's own status (paper end, cover open …), with what it said as the tooltip. */
+function DeviceStatusBadge(props: { status: string; detail: string | null }) {
+  const known = () => (DEVICE_STATUSES as readonly string[]).includes(props.status);
+  return (
+    <span
+      class={`badge badge-device-${props.status}`}
+      title={props.detail ?? undefined}
+      data-device-status={props.status}
+    >
+      {known() ? t(`devices.deviceStatus.${props.status}` as MessageKey) : props.status}
+    </span>
+  );
+}
+
+const loadPrintJobs = () => call(api['print-jobs'].$get({ query: { limit: '30' } }));
+
+/** 印刷ジョブ: the latest jobs and where each is (queued, printing, done, failed with its reason, expired). */
+function PrintJobList() {
+  const { data } = createLoad(loadPrintJobs);
+  return (
+    <section aria-labelledby="print-jobs-title">
+      <h2 id="print-jobs-title">{t('printJobs.title')}</h2>
+      <Show when={data()}>
+        {(d) => (
+          <Show when={d().jobs.length > 0} fallback={<p class="notice">{t('printJobs.none')}</p>}>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('printJobs.createdAt')}</th>
+                    <th scope="col">{t('printJobs.document')}</th>
+                    <th scope="col">{t('printJobs.device')}</th>
+                    <th scope="col">{t('printJobs.state')}</th>
+                    <th scope="col">{t('printJobs.reason')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={d().jobs}>
+                    {(job) => (
+                      <tr>
+                        <td>{formatDateTime(job.createdAt)}</td>
+                        <td class="mono">{job.document}</td>
+                        <td class="mono">{job.deviceKey}</td>
+                        <td>
+                          <span class={`badge badge-job-${job.state}`} data-job-state={job.state}>
+                            {t(`printJobs.state.${job.state}` as MessageKey)}
+                          </span>
+                        </td>
+                        <td>{job.reason ?? ''}</td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
+          </Show>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+const loadDemoPrints = () => call(api.demo.prints.$get({ query: { limit: '5' } }));
+type PaperLine = Awaited<ReturnType<typeof loadDemoPrints>>['prints'][number]['lines'][number];
+
+/** an NW-7 symbol the bars component can draw (start and stop characters included) */
+const DRAWABLE_NW7 = /^[A-D][0-9\-$:/.+]*[A-D]$/;
+
+/** One printed line: text in its justification and size, a barcode (drawn when NW-7), a cut. */
+function Paper(props: { lines: PaperLine[] }) {
+  return (
+    <div class="virtual-paper">
+      <For each={props.lines}>
+        {(line) => (
+          <Switch>
+            <Match when={line.type === 'text' && line}>
+              {(l) => (
+                <div class={`paper-line paper-${l().align}`} classList={{ bold: l().bold, large: l().large }}>
+                  {l().text || '\u00a0'}
+                </div>
+              )}
+            </Match>
+            <Match when={line.type === 'barcode' && line}>
+              {(b) => (
+                <div class="paper-line paper-center paper-barcode">
+                  <Show when={b().symbology === 'nw7' && DRAWABLE_NW7.test(b().data)}>
+                    <Nw7Barcode text={b().data} label={barcodeMarker(b())} height={40} />
+                  </Show>
+                  <div>{barcodeMarker(b())}</div>
+                </div>
+              )}
+            </Match>
+            <Match when={line.type === 'cut'}>
+              <hr class="paper-cut" aria-label={t('demoPrints.cut')} />
+            </Match>
+          </Switch>
+        )}
+      </For>
+    </div>
+  );
+}
+
+/**
+ * 仮想プリンタの出力 (demo only): the paper the demo agent's virtual receipt and label printers
+ * produced, newest first, decoded from the ESC/POS bytes they were sent.
+ */
+function DemoPrints() {
+  const { data, problem, refetch } = createLoad(loadDemoPrints);
+  return (
+    <Show when={data()?.available}>
+      <section aria-labelledby="demo-prints-title">
+        <h2 id="demo-prints-title">{t('demoPrints.title')}</h2>
+        <p class="hint">{t('demoPrints.intro')}</p>
+        <p>
+          <button type="button" class="button-quiet" onClick={() => void refetch()}>
+            {t('demoPrints.reload')}
+          </button>
+        </p>
+        <ProblemAlert problem={problem()} />
+        <Show when={(data()?.prints.length ?? 0) > 0} fallback={<p class="notice">{t('demoPrints.none')}</p>}>
+          <div class="virtual-prints">
+            <For each={data()?.prints ?? []}>
+              {(p) => (
+                <figure class="virtual-print">
+                  <figcaption>
+                    <span class="mono">{p.deviceKey}</span> {formatDateTime(p.printedAt)}
+                  </figcaption>
+                  <Paper lines={p.lines} />
+                </figure>
+              )}
+            </For>
+          </div>
+        </Show>
+      </section>
+    </Show>
   );
 }

@@ -1,28 +1,53 @@
-import { createSignal, For, type JSX, Show } from 'solid-js';
+import { A, useNavigate, useSearchParams } from '@solidjs/router';
+import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
-import { t } from '../../i18n/index.ts';
+import { lang, t } from '../../i18n/index.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { me } from '../session.ts';
+import { statusLabel } from './patron-labels.ts';
 
-type Patron = Awaited<ReturnType<typeof findByCard>>;
-const findByCard = (barcode: string) => call(api.patrons['by-card'][':barcode'].$get({ param: { barcode } }));
+type StatusFilter = 'active' | 'suspended' | 'expired';
+const STATUS_FILTERS: StatusFilter[] = ['active', 'suspended', 'expired'];
+const asStatus = (v: string | undefined) => STATUS_FILTERS.find((s) => s === v);
 
-/** 利用者: look a card up (a wedge scanner types into the field and presses Enter). Minimal fields only. */
+/**
+ * 利用者: search by name, reading (ひらがな too) or card number, and/or list by status (期限切れ
+ * among them) — a wedge scanner types a card into the field and presses Enter, which opens that
+ * patron. Results show the minimum only.
+ */
 export function Patrons() {
-  const [barcode, setBarcode] = createSignal('');
-  const [patron, setPatron] = createSignal<Patron | null>(null);
+  const [params, setParams] = useSearchParams<{ q?: string; status?: string }>();
+  const [draft, setDraft] = createSignal(params.q ?? '');
+  const [statusDraft, setStatusDraft] = createSignal(asStatus(params.status) ?? '');
   const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
+  const navigate = useNavigate();
+  const canWrite = () => me()?.permissions.includes('patrons.write') ?? false;
+  const [results] = createResource(
+    () => {
+      const q = (params.q ?? '').trim();
+      const status = asStatus(params.status);
+      return q || status ? { q, status } : null;
+    },
+    async ({ q, status }) => {
+      setProblem(null);
+      try {
+        const r = await call(
+          api.patrons.$get({ query: { ...(q ? { q } : {}), ...(status ? { status } : {}), limit: '100' } }),
+        );
+        // a scanned card finds exactly one patron: open it straight away
+        if (q && r.patrons.length === 1 && r.patrons[0]!.card === q) navigate(`/patrons/${r.patrons[0]!.id}`);
+        return r.patrons;
+      } catch (err) {
+        setProblem(asProblem(err));
+        return undefined;
+      }
+    },
+  );
 
-  const onSubmit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = async (e) => {
+  const today = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' });
+  const onSubmit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = (e) => {
     e.preventDefault();
-    const code = barcode().trim();
-    if (!code) return;
-    setProblem(null);
-    setPatron(null);
-    try {
-      setPatron(await findByCard(code));
-    } catch (err) {
-      setProblem(asProblem(err));
-    }
+    setParams({ q: draft().trim() || undefined, status: statusDraft() || undefined });
   };
 
   return (
@@ -30,61 +55,74 @@ export function Patrons() {
       <h1 id="page-title">{t('nav.patrons')}</h1>
       <form class="inline-form" onSubmit={onSubmit}>
         <div class="field grow">
-          <label for="patron-card">{t('patrons.card')}</label>
+          <label for="patron-q">{t('patrons.search')}</label>
           <input
-            id="patron-card"
-            name="card"
-            inputMode="numeric"
+            id="patron-q"
+            type="search"
+            name="q"
             autocomplete="off"
-            maxLength={64}
-            value={barcode()}
-            onInput={(e) => setBarcode(e.currentTarget.value)}
+            maxLength={100}
+            value={draft()}
+            onInput={(e) => setDraft(e.currentTarget.value)}
           />
         </div>
+        <div class="field">
+          <label for="patron-status">{t('patrons.status')}</label>
+          <select
+            id="patron-status"
+            name="status"
+            value={statusDraft()}
+            onChange={(e) => setStatusDraft(asStatus(e.currentTarget.value) ?? '')}
+          >
+            <option value="">{t('patrons.status.any')}</option>
+            <For each={STATUS_FILTERS}>{(s) => <option value={s}>{statusLabel(s)}</option>}</For>
+          </select>
+        </div>
         <button type="submit" class="button-primary">
-          {t('patrons.lookup')}
+          {t('patrons.searchSubmit')}
         </button>
+        <Show when={canWrite()}>
+          <A class="button-quiet button-link" href="/patrons/new">
+            {t('patrons.register')}
+          </A>
+        </Show>
       </form>
       <ProblemAlert problem={problem()} />
-      <Show when={patron()}>
-        {(p) => (
-          <dl class="card details">
-            <div>
-              <dt>{t('patrons.name')}</dt>
-              <dd>
-                {p().name}
-                <Show when={p().nameReading}>
-                  <span class="reading">{p().nameReading}</span>
-                </Show>
-              </dd>
-            </div>
-            <div>
-              <dt>{t('patrons.category')}</dt>
-              <dd>{p().category.nameJa}</dd>
-            </div>
-            <div>
-              <dt>{t('patrons.status')}</dt>
-              <dd>{p().status}</dd>
-            </div>
-            <div>
-              <dt>{t('patrons.expiresOn')}</dt>
-              <dd>{p().expiresOn}</dd>
-            </div>
-            <div>
-              <dt>{t('patrons.cards')}</dt>
-              <dd>
-                <ul class="plain">
-                  <For each={p().cards}>
-                    {(c) => (
-                      <li>
-                        <code>{c.barcode}</code> ({c.status})
-                      </li>
+      <Show when={results()}>
+        {(rows) => (
+          <Show when={rows().length > 0} fallback={<p class="notice">{t('patrons.none')}</p>}>
+            <div class="table-wrap">
+              <table class="results-table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('patrons.name')}</th>
+                    <th scope="col">{t('patrons.category')}</th>
+                    <th scope="col">{t('patrons.card')}</th>
+                    <th scope="col">{t('patrons.status')}</th>
+                    <th scope="col">{t('patrons.expiresOn')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={rows()}>
+                    {(p) => (
+                      <tr>
+                        <td>
+                          <A href={`/patrons/${p.id}`}>{p.name}</A>
+                          <span class="reading">{p.nameReading}</span>
+                        </td>
+                        <td>{lang() === 'en' ? p.category.nameEn : p.category.nameJa}</td>
+                        <td class="mono">{p.card ?? '—'}</td>
+                        <td>
+                          {statusLabel(p.status === 'active' && p.expiresOn < today() ? 'expired' : p.status)}
+                        </td>
+                        <td>{p.expiresOn}</td>
+                      </tr>
                     )}
                   </For>
-                </ul>
-              </dd>
+                </tbody>
+              </table>
             </div>
-          </dl>
+          </Show>
         )}
       </Show>
     </section>

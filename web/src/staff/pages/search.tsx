@@ -1,24 +1,39 @@
-import { useSearchParams } from '@solidjs/router';
+import { A, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
-import { formatNumber, t } from '../../i18n/index.ts';
+import { formatNumber, type MessageKey, t } from '../../i18n/index.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { type FacetKey, facetsInAddress, SearchFacets } from '../components/search-facets.tsx';
+import { can } from '../session.ts';
 
 const PAGE = 20;
+const FACETS = ['availability', 'materialType', 'location', 'decade', 'ndc'] as const satisfies FacetKey[];
+const SORTS = ['relevance', 'newest', 'reading'] as const;
+type Sort = (typeof SORTS)[number];
+type Params = Partial<Record<'q' | 'offset' | 'sort' | FacetKey, string>>;
 
-/** 資料検索: the query lives in the address, so Back and a reload keep the results. */
+/**
+ * 資料検索: the query, the sort and the facets chosen live in the address, so Back, a reload and a
+ * link keep the results. Facets (type, location, availability, decade, NDC class) narrow the hits
+ * (SearchFacets, shared with the WebOPAC); the sort is relevance, newest or 五十音順.
+ */
 export function Search() {
-  const [params, setParams] = useSearchParams<{ q?: string; offset?: string }>();
+  const [params, setParams] = useSearchParams<Params>();
   const [draft, setDraft] = createSignal(params.q ?? '');
   const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
+  const sort = (): Sort => (SORTS.includes(params.sort as Sort) ? (params.sort as Sort) : 'relevance');
+  const offset = () => Math.max(0, Number(params.offset) || 0);
   const query = () => {
     const q = (params.q ?? '').trim();
-    return q ? { q, offset: Math.max(0, Number(params.offset) || 0) } : null;
+    const filters: Record<string, string> = {};
+    for (const f of FACETS) if (params[f]) filters[f] = params[f];
+    if (!q && Object.keys(filters).length === 0) return null;
+    return { q, ...filters, sort: sort(), limit: String(PAGE), offset: String(offset()) };
   };
-  const [results] = createResource(query, async ({ q, offset }) => {
+  const [results] = createResource(query, async (q) => {
     setProblem(null);
     try {
-      return await call(api.bibs.$get({ query: { q, limit: String(PAGE), offset: String(offset) } }));
+      return await call(api.bibs.$get({ query: q }));
     } catch (err) {
       setProblem(asProblem(err));
       return undefined;
@@ -27,13 +42,26 @@ export function Search() {
 
   const onSubmit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = (e) => {
     e.preventDefault();
-    setParams({ q: draft().trim() || undefined, offset: undefined });
+    // a new search starts unfiltered; the sort chosen stays
+    setParams({
+      q: draft().trim() || undefined,
+      offset: undefined,
+      ...Object.fromEntries(FACETS.map((f) => [f, undefined])),
+    });
   };
-  const go = (offset: number) => setParams({ offset: offset > 0 ? String(offset) : undefined });
+  const go = (next: number) => setParams({ offset: next > 0 ? String(next) : undefined });
+  const facetText = (key: FacetKey) => t(`search.facet.${key}` as MessageKey);
 
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">{t('nav.search')}</h1>
+      <Show when={can('catalog.write')}>
+        <p class="row-actions">
+          <A href="/receiving">{t('cat.receiving')}</A>
+          <A href="/bibs/new">{t('cat.newBib')}</A>
+          <A href="/marc-import">{t('marcImport.link')}</A>
+        </p>
+      </Show>
       <form class="inline-form" onSubmit={onSubmit}>
         <div class="field grow">
           <label for="search-q">{t('search.query')}</label>
@@ -46,6 +74,21 @@ export function Search() {
             onInput={(e) => setDraft(e.currentTarget.value)}
           />
         </div>
+        <div class="field">
+          <label for="search-sort">{t('search.sort')}</label>
+          <select
+            id="search-sort"
+            value={sort()}
+            onChange={(e) =>
+              setParams({
+                sort: e.currentTarget.value === 'relevance' ? undefined : e.currentTarget.value,
+                offset: undefined,
+              })
+            }
+          >
+            <For each={SORTS}>{(s) => <option value={s}>{t(`search.sort.${s}`)}</option>}</For>
+          </select>
+        </div>
         <button type="submit" class="button-primary">
           {t('search.submit')}
         </button>
@@ -53,70 +96,95 @@ export function Search() {
       <ProblemAlert problem={problem()} />
       <Show when={results()}>
         {(r) => (
-          <div class="results">
-            <p class="result-count" role="status">
-              {t('search.total', { total: formatNumber(r().total) })}
-            </p>
-            <Show when={r().items.length > 0} fallback={<p class="notice">{t('search.none')}</p>}>
-              <div class="table-wrap">
-                <table class="results-table">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('search.title')}</th>
-                      <th scope="col">{t('search.author')}</th>
-                      <th scope="col">{t('search.publisher')}</th>
-                      <th scope="col">{t('search.year')}</th>
-                      <th scope="col">{t('search.isbn')}</th>
-                      <th scope="col">{t('search.ndc')}</th>
-                      <th scope="col" class="num">
-                        {t('search.available')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={r().items}>
-                      {(b) => (
-                        <tr>
-                          <td>
-                            <span class="title">{b.title}</span>
-                            <Show when={b.titleReading}>
-                              <span class="reading">{b.titleReading}</span>
-                            </Show>
-                          </td>
-                          <td>{b.authors.map((a) => a.name).join('、')}</td>
-                          <td>{b.publisher}</td>
-                          <td>{b.pubYear ?? ''}</td>
-                          <td class="mono">{b.isbn ?? ''}</td>
-                          <td class="mono">{b.ndc ?? ''}</td>
-                          <td class="num">
-                            {b.availableCount} / {b.itemCount}
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-              <nav class="pager" aria-label={t('search.page', pageRange(query()?.offset ?? 0, r()))}>
-                <button
-                  type="button"
-                  class="button-quiet"
-                  disabled={(query()?.offset ?? 0) === 0}
-                  onClick={() => go((query()?.offset ?? 0) - PAGE)}
-                >
-                  {t('search.prev')}
-                </button>
-                <span>{t('search.page', pageRange(query()?.offset ?? 0, r()))}</span>
-                <button
-                  type="button"
-                  class="button-quiet"
-                  disabled={(query()?.offset ?? 0) + PAGE >= r().total}
-                  onClick={() => go((query()?.offset ?? 0) + PAGE)}
-                >
-                  {t('search.next')}
-                </button>
-              </nav>
+          <div class="search-layout">
+            <Show when={r().facets}>
+              {(f) => (
+                <SearchFacets
+                  facets={f()}
+                  keys={FACETS}
+                  {...facetsInAddress(FACETS, params, setParams)}
+                  heading={t('search.facets')}
+                  headingId="search-facets-heading"
+                  clearLabel={t('search.clearFilters')}
+                  facetHeading={facetText}
+                  valueLabel={(key, value) =>
+                    key === 'availability' ? t(`search.avail.${value}` as MessageKey) : undefined
+                  }
+                  note={
+                    r().facetsExact ? undefined : t('search.facetsSample', { n: formatNumber(r().total) })
+                  }
+                />
+              )}
             </Show>
+            <div class="results">
+              <p class="result-count" role="status">
+                {t(r().totalExact ? 'search.total' : 'search.totalAtLeast', {
+                  total: formatNumber(r().total),
+                })}
+              </p>
+              <Show when={r().items.length > 0} fallback={<p class="notice">{t('search.none')}</p>}>
+                <div class="table-wrap">
+                  <table class="results-table">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('search.title')}</th>
+                        <th scope="col">{t('search.author')}</th>
+                        <th scope="col">{t('search.publisher')}</th>
+                        <th scope="col">{t('search.year')}</th>
+                        <th scope="col">{t('search.isbn')}</th>
+                        <th scope="col">{t('search.ndc')}</th>
+                        <th scope="col" class="num">
+                          {t('search.available')}
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={r().items}>
+                        {(b) => (
+                          <tr>
+                            <td>
+                              <A class="title" href={`/bibs/${b.id}`}>
+                                {b.title}
+                              </A>
+                              <Show when={b.titleReading}>
+                                <span class="reading">{b.titleReading}</span>
+                              </Show>
+                            </td>
+                            <td>{b.authors.map((a) => a.name).join('、')}</td>
+                            <td>{b.publisher}</td>
+                            <td>{b.pubYear ?? ''}</td>
+                            <td class="mono">{b.isbn ?? ''}</td>
+                            <td class="mono">{b.ndc ?? ''}</td>
+                            <td class="num">
+                              {b.availableCount} / {b.itemCount}
+                            </td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </div>
+                <nav class="pager" aria-label={t('search.page', pageRange(offset(), r()))}>
+                  <button
+                    type="button"
+                    class="button-quiet"
+                    disabled={offset() === 0}
+                    onClick={() => go(offset() - PAGE)}
+                  >
+                    {t('search.prev')}
+                  </button>
+                  <span>{t('search.page', pageRange(offset(), r()))}</span>
+                  <button
+                    type="button"
+                    class="button-quiet"
+                    disabled={offset() + PAGE >= r().total}
+                    onClick={() => go(offset() + PAGE)}
+                  >
+                    {t('search.next')}
+                  </button>
+                </nav>
+              </Show>
+            </div>
           </div>
         )}
       </Show>

@@ -3,6 +3,11 @@ import { api, call } from '../../api/client.ts';
 import { pick, t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { me } from '../session.ts';
+import { CallNumberSettings } from './call-number-settings.tsx';
+import { MarcSettings } from './marc-settings.tsx';
+import { PatronCategorySettings } from './patron-category-settings.tsx';
+import { PatronRegistrationSettings } from './patron-registration-settings.tsx';
 
 const load = async () => {
   const [rules, reference] = await Promise.all([call(api['loan-rules'].$get()), call(api.reference.$get())]);
@@ -70,6 +75,12 @@ export function Settings() {
           </Show>
         )}
       </Show>
+      <Show when={me()?.permissions.includes('patrons.read')}>
+        <PatronRegistrationSettings />
+        <PatronCategorySettings />
+      </Show>
+      <CallNumberSettings />
+      <MarcSettings />
     </section>
   );
 }

@@ -1,0 +1,2 @@
+CREATE INDEX "bib_records_tenant_reading" ON "bib_records" USING btree ("tenant_id",left("title_reading", 200) collate "C");--> statement-breakpoint
+CREATE INDEX "bib_records_tenant_newest" ON "bib_records" USING btree ("tenant_id","pub_year" desc nulls last,left("title_reading", 200) collate "C");

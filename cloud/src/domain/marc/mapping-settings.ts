@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { parseSetting, tenantSettings, updateTenantSetting } from '../admin/tenant-settings.ts';
+import { type Ctx, requirePermission } from '../context.ts';
+import { AppError } from '../errors.ts';
+import {
+  DEFAULT_MAPPINGS,
+  InvalidMappingError,
+  MAPPING_TARGETS,
+  MappingRule,
+  resolveMapping,
+} from './mapping.ts';
+
+/**
+ * MARCマッピング per library: the shipped mappings (marc21, trc) and the library's overrides in
+ * tenants.settings.marcMapping, laid over them field by field — the importer and the pool load
+ * resolve the same way (resolveMapping), so what staff set here is what the next import uses.
+ */
+
+export const MAPPING_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+export const MappingName = z.string().regex(MAPPING_NAME, 'a mapping name such as trc');
+
+const SUBFIELD_CODES = /^[a-z0-9]+$/;
+const codes = (what: string) =>
+  z.string().regex(SUBFIELD_CODES, `${what}: subfield codes, each a lowercase letter or a digit`);
+
+/** A rule as staff may set it: stricter than what the shipped files may hold (a 3-digit tag). */
+export const MappingRuleInput = MappingRule.extend({
+  tag: z.string().regex(/^\d{3}$/, 'a tag is 3 digits'),
+  subfields: codes('subfields').optional(),
+  readingSubfields: codes('readingSubfields').optional(),
+  roleSubfields: codes('roleSubfields').optional(),
+  when: z
+    .object({
+      subfield: z.string().regex(/^[a-z0-9]$/, 'a subfield code: a lowercase letter or a digit'),
+      pattern: z
+        .string()
+        .max(200)
+        .refine((p) => {
+          try {
+            new RegExp(p);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not a valid regular expression'),
+    })
+    .strict()
+    .optional(),
+}).strict();
+
+export const MarcMappingOverride = z
+  .object({
+    description: z.string().max(500).optional(),
+    sourceOrg: z.string().min(1).max(40).optional(),
+    readingScript: z.string().max(10).optional(),
+    /** per target field: the rules that replace the default's for that field */
+    fields: z.partialRecord(z.enum(MAPPING_TARGETS), z.array(MappingRuleInput).max(20)).default({}),
+  })
+  .strict();
+export type MarcMappingOverride = z.infer<typeof MarcMappingOverride>;
+
+const overridesIn = (settings: Record<string, unknown>) =>
+  (settings.marcMapping ?? {}) as Record<string, unknown>;
+
+/** Each mapping: the shipped default, the library's override and what an import would use. */
+export async function listMarcMappings(ctx: Ctx) {
+  requirePermission(ctx, 'settings.read');
+  return mappingsView(ctx);
+}
+
+/** What a change answers with (settings.write alone may change them: no read check here). */
+async function mappingsView(ctx: Ctx) {
+  const settings = await tenantSettings(ctx.db, ctx.tenantId);
+  const overrides = overridesIn(settings);
+  const names = [...new Set([...Object.keys(DEFAULT_MAPPINGS), ...Object.keys(overrides)])];
+  return {
+    targets: [...MAPPING_TARGETS],
+    mappings: names.map((name) => {
+      let effective = null;
+      let problem: string | null = null;
+      try {
+        effective = resolveMapping(name, settings);
+      } catch (e) {
+        problem = (e as Error).message;
+      }
+      return {
+        name,
+        default: DEFAULT_MAPPINGS[name] ?? null,
+        override: (overrides[name] as MarcMappingOverride | undefined) ?? null,
+        effective,
+        problem,
+      };
+    }),
+  };
+}
+
+const logDetails = (name: string) => (before: unknown, after: unknown) => ({
+  mapping: name,
+  before: (before as Record<string, unknown> | undefined)?.[name] ?? 'default',
+  after: (after as Record<string, unknown> | undefined)?.[name] ?? 'default',
+});
+
+/** Set the library's override of one mapping (replacing its earlier one); validated, logged. */
+export async function saveMarcMappingOverride(ctx: Ctx, name: string, override: MarcMappingOverride) {
+  requirePermission(ctx, 'settings.write');
+  const own = parseSetting(MarcMappingOverride, override);
+  await updateTenantSetting(
+    ctx,
+    'marcMapping',
+    (current, settings) => {
+      const next = { ...((current as Record<string, unknown>) ?? {}), [name]: own };
+      try {
+        resolveMapping(name, { ...settings, marcMapping: next });
+      } catch (e) {
+        if (e instanceof InvalidMappingError)
+          throw new AppError(
+            'validation',
+            e.message,
+            e.issues.map((message) => ({ path: 'fields', message })),
+          );
+        throw e;
+      }
+      return next;
+    },
+    { action: 'settings.marcMapping', details: logDetails(name) },
+  );
+  return mappingsView(ctx);
+}
+
+/** Drop the library's override: the mapping is the shipped default again. */
+export async function resetMarcMapping(ctx: Ctx, name: string) {
+  requirePermission(ctx, 'settings.write');
+  await updateTenantSetting(
+    ctx,
+    'marcMapping',
+    (current) => {
+      const { [name]: dropped, ...rest } = (current as Record<string, unknown>) ?? {};
+      if (dropped === undefined) throw new AppError('notFound', `no override of the mapping ${name}`);
+      return Object.keys(rest).length ? rest : undefined;
+    },
+    { action: 'settings.marcMapping.reset', details: logDetails(name) },
+  );
+  return mappingsView(ctx);
+}

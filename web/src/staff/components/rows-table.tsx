@@ -1,0 +1,27 @@
+import { For, type JSX, Show } from 'solid-js';
+
+/**
+ * A staff list as a table (scrolling sideways on a narrow screen), or a notice when there is
+ * nothing to list. `head` is the header row's cells; `row` renders one `<tr>`.
+ */
+export function RowsTable<T>(props: {
+  rows: readonly T[];
+  none: string;
+  head: JSX.Element;
+  row: (item: T) => JSX.Element;
+}) {
+  return (
+    <Show when={props.rows.length > 0} fallback={<p class="notice">{props.none}</p>}>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>{props.head}</tr>
+          </thead>
+          <tbody>
+            <For each={props.rows}>{(item) => props.row(item)}</For>
+          </tbody>
+        </table>
+      </div>
+    </Show>
+  );
+}

@@ -1,0 +1,76 @@
+import { createSignal, type JSX, Show } from 'solid-js';
+import { asProblem, type ProblemInfo } from '../../api/client.ts';
+import { can } from '../session.ts';
+import { FieldIssue, issueAria } from './field-issue.tsx';
+import { ProblemAlert } from './problem-alert.tsx';
+
+/** Pieces the settings sections share: who may change them, the save wrapper, the frame, a labelled field. */
+
+export const canWriteSettings = () => can('settings.write');
+
+/** Run a change; a refusal becomes `problem()` (its issues name the fields), the result otherwise. */
+export function createSave() {
+  const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const run = async <T,>(request: () => Promise<T>): Promise<T | undefined> => {
+    setProblem(null);
+    setBusy(true);
+    try {
+      return await request();
+    } catch (err) {
+      setProblem(asProblem(err));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { problem, setProblem, busy, run };
+}
+
+/** A settings section: its heading (what aria-labelledby names) and the problem of its last request. */
+export function SettingsSection(props: {
+  id: string;
+  title: string;
+  problem: ProblemInfo | null | undefined;
+  children: JSX.Element;
+}) {
+  return (
+    <section aria-labelledby={`${props.id}-title`} class="settings-section">
+      <h2 id={`${props.id}-title`}>{props.title}</h2>
+      <ProblemAlert problem={props.problem} />
+      {props.children}
+    </section>
+  );
+}
+
+export type ControlAttrs = {
+  id: string;
+  'aria-invalid': 'true' | undefined;
+  'aria-describedby': string | undefined;
+};
+
+/** A label, the control (given its id and aria attributes), a hint, and the core's reason when it refused the field. */
+export function SettingsField(props: {
+  id: string;
+  label: string;
+  issue?: string | undefined;
+  hint?: string;
+  control: (attrs: ControlAttrs) => JSX.Element;
+}) {
+  const hintId = () => (props.hint ? `${props.id}-hint` : undefined);
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.control({ id: props.id, ...issueAria(props.id, props.issue, hintId()) })}
+      <Show when={props.hint}>
+        <p class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      </Show>
+      <FieldIssue for={props.id} issue={props.issue} />
+    </div>
+  );
+}
+
+/** A form value, trimmed. */
+export const formValue = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
