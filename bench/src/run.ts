@@ -140,7 +140,7 @@ async function generation(db: Db) {
   let lastLine = 0;
   // A bulk load wants a long GIN pending list (our connections keep it at 64 kB, and the load runs
   // on several of them): 64 MB while loading, then merged into the index once and back to 64 kB.
-  await db.execute(sql`alter index bib_records_grams set (gin_pending_list_limit = 65536)`);
+  await db.execute(sql`alter index bib_records_tenant_grams set (gin_pending_list_limit = 65536)`);
   const result = await generateTenant(db, {
     seed,
     scale,
@@ -154,8 +154,8 @@ async function generation(db: Db) {
   });
   if (tty) process.stderr.write('\r\x1b[K');
   const tMerge = performance.now();
-  await db.execute(sql`select gin_clean_pending_list('bib_records_grams'::regclass)`);
-  await db.execute(sql`alter index bib_records_grams reset (gin_pending_list_limit)`);
+  await db.execute(sql`select gin_clean_pending_list('bib_records_tenant_grams'::regclass)`);
+  await db.execute(sql`alter index bib_records_tenant_grams reset (gin_pending_list_limit)`);
   const mergeMs = performance.now() - tMerge;
   const tAnalyze = performance.now();
   await db.execute(sql`analyze`);

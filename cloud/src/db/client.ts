@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -52,7 +53,7 @@ function preparing<T extends postgres.Sql>(sql: T): T {
 }
 
 /**
- * The search index's pending list (bib_records_grams has fastupdate on) is merged into the index
+ * The search index's pending list (bib_records_tenant_grams has fastupdate on) is merged into the index
  * by whoever writes past this size. A bulk writer raises it for its own transaction and merges at
  * the end (flushSearchIndex); everything else keeps it small so that searches never scan much of it.
  */
@@ -102,11 +103,13 @@ export async function openDatabase(opts: {
   }
   const dir = opts.dataDir ?? 'memory://';
   let pg: PGlite;
-  if (dir.startsWith('memory://')) pg = new PGlite();
+  // btree_gin: the catalogue's gram index leads with the library (migration 0022)
+  const options = { extensions: { btree_gin } };
+  if (dir.startsWith('memory://')) pg = new PGlite(options);
   else {
     const pgDir = join(dir, 'pg');
     mkdirSync(pgDir, { recursive: true });
-    pg = new PGlite(pgDir);
+    pg = new PGlite(pgDir, options);
   }
   await pg.waitReady;
   const raw = drizzlePglite(pg, { schema });
