@@ -37,6 +37,35 @@ describe('ISO 2709 reader', () => {
       expect(bytes[r.offset + Number(bytes.subarray(r.offset, r.offset + 5).toString()) - 1]).toBe(0x1d);
   });
 
+  it('slices valid UTF-8 fields straight from the bytes to what subfield-by-subfield decoding gives', async () => {
+    // the fast path (whole data area valid UTF-8) against the decoder an explicit encoding uses
+    for (const name of [
+      'jp__ndl-japan-marc21-first180.mrc',
+      'jp__yaz__marccol1.u8.marc',
+      'jp__marc-to-argot__vern_names02.mrc',
+      'bad__pymarc__utf8_invalid.mrc',
+      'marc21__yaz__marccol5.u8.marc',
+      'marc21__pymarc__regression45.dat',
+    ]) {
+      const fast = await readAll(readIso2709(createReadStream(file(name))));
+      const slow = await readAll(readIso2709(createReadStream(file(name)), { encoding: 'utf-8' }));
+      expect(records(fast).length, name).toBeGreaterThan(0);
+      expect(records(fast), name).toEqual(records(slow));
+      expect(
+        fast.map((r) => (r.ok ? r.warnings : [])),
+        name,
+      ).toEqual(slow.map((r) => (r.ok ? r.warnings : [])));
+    }
+    // a subfield code that is not a letter or digit is kept with the same warning either way
+    const odd: MarcRecord = {
+      leader: '00000nam a2200000 i 4500',
+      fields: [{ tag: '245', ind1: '1', ind2: '0', subfields: [{ code: '&', value: '猫の本' }] }],
+    };
+    const [r] = await readIso2709Buffer(encodeIso2709(odd));
+    expect(r!.ok && r!.record.fields).toEqual(odd.fields);
+    expect(r!.ok && r!.warnings.join()).toContain('subfield code "&" is not a letter or digit (kept)');
+  });
+
   it('maps the first NDL record: title, its katakana reading from 880 $6 245-01/$1, ids, ISBN, NDC', async () => {
     const [first] = records(await readIso2709Buffer(readFileSync(NDL)));
     const { bib } = mapToBib(first!, marc21);

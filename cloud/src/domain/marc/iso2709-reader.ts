@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { chosenDecoder } from './charset.ts';
 import { decodeMarc8, Marc8Error, marc8Dropped, marc8InitialState, marc8StartField } from './marc8.ts';
 import {
@@ -13,7 +14,6 @@ import {
   type ReadOptions,
   type ReadResult,
   recordWarnings,
-  TAG_RE,
 } from './record.ts';
 
 const RECORD_END = 0x1d;
@@ -158,6 +158,7 @@ export function decodeIso2709Record(
   let decode: (b: Uint8Array, where: string) => string;
   let startField = () => {};
   let finish = () => {};
+  let mislabelled = false;
   if (chosen) decode = chosen;
   else if (coding === 'a') {
     decode = (b, where) => {
@@ -180,6 +181,7 @@ export function decodeIso2709Record(
         asUtf8 = false;
       }
     if (asUtf8) {
+      mislabelled = true;
       warnings.push(MISLABELLED);
       decode = (b) => utf8.decode(b);
     } else {
@@ -215,37 +217,60 @@ export function decodeIso2709Record(
     );
   }
 
+  // UTF-8 whose data area is valid as a whole is sliced field by field straight from the bytes: a
+  // field starts at a character (checked below) and ends before its terminator, so every slice is
+  // valid too (fastUtf8Field). Anything else decodes subfield by subfield and names what is wrong.
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fastUtf8 = !chosen && (mislabelled || (coding === 'a' && isUtf8(bytes.subarray(base))));
   const fields: Field[] = [];
   const dataEnd = bytes.length - 1; // the record terminator
   for (let i = 24; i < base - 1; i += 12) {
-    const entryBytes = bytes.subarray(i, i + 12);
-    const at = `directory entry ${(i - 24) / 12 + 1} at byte ${offset + i}`;
-    if (entryBytes.some((b) => b < 0x20 || b > 0x7e))
-      throw new Reject(`${at} holds a byte that is not ASCII: "${printable(ascii(entryBytes))}"`);
-    const entry = ascii(entryBytes);
-    const tag = entry.slice(0, 3);
-    const lenText = entry.slice(3, 7);
-    const startText = entry.slice(7, 12);
-    if (!isDigits(lenText) || !isDigits(startText))
-      throw new Reject(`${at} (tag ${tag}): length "${lenText}" or start "${startText}" is not a number`);
-    const start = base + Number(startText);
-    const end = start + Number(lenText);
-    if (Number(lenText) < 1 || end > dataEnd)
+    const at = () => `directory entry ${(i - 24) / 12 + 1} at byte ${offset + i}`;
+    if (!printableAscii(bytes, i, i + 12))
       throw new Reject(
-        `${at} (tag ${tag}): field runs from byte ${offset + start} to ${offset + end}, past the data area`,
+        `${at()} holds a byte that is not ASCII: "${printable(ascii(bytes.subarray(i, i + 12)))}"`,
+      );
+    const tag = String.fromCharCode(bytes[i]!, bytes[i + 1]!, bytes[i + 2]!);
+    const length = digitsAt(bytes, i + 3, i + 7);
+    const startAt = digitsAt(bytes, i + 7, i + 12);
+    if (length < 0 || startAt < 0) {
+      const entry = ascii(bytes.subarray(i, i + 12));
+      throw new Reject(
+        `${at()} (tag ${tag}): length "${entry.slice(3, 7)}" or start "${entry.slice(7, 12)}" is not a number`,
+      );
+    }
+    const start = base + startAt;
+    const end = start + length;
+    if (length < 1 || end > dataEnd)
+      throw new Reject(
+        `${at()} (tag ${tag}): field runs from byte ${offset + start} to ${offset + end}, past the data area`,
       );
     if (bytes[end - 1] !== FIELD_END)
       throw new Reject(
         `field ${tag} at byte ${offset + start} does not end with a field terminator (its length is wrong)`,
       );
-    if (!TAG_RE.test(tag)) {
-      warnings.push(`${at}: tag "${tag}" is not three letters or digits; the field is left out`);
+    if (!isTag(tag)) {
+      warnings.push(`${at()}: tag "${tag}" is not three letters or digits; the field is left out`);
       continue;
     }
-    const body = bytes.subarray(start, end - 1);
     startField();
+    const control = isControlTag(tag);
+    if (fastUtf8 && (bytes[start]! & 0xc0) !== 0x80) {
+      if (control) {
+        fields.push({ tag, value: buffer.toString('utf8', start, end - 1) });
+        continue;
+      }
+      const field = fastUtf8Field(tag, buffer, start, end - 1, offset, warnings);
+      if (field) {
+        fields.push(field);
+        continue;
+      }
+    }
+    const body = bytes.subarray(start, end - 1);
     const where = `field ${tag} at byte ${offset + start}`;
-    if (isControlTag(tag)) {
+    if (control) {
       fields.push({ tag, value: decode(body, where) });
       continue;
     }
@@ -256,6 +281,61 @@ export function decodeIso2709Record(
   warnings.push(...recordWarnings(fields));
 
   return { record: { leader, fields }, warnings };
+}
+
+/** Whether bytes [from, to) are all printable ASCII (0x20–0x7E). */
+function printableAscii(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
+  return true;
+}
+
+/** The number written in ASCII digits at [from, to), or -1 when a byte there is not a digit. */
+function digitsAt(bytes: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const isAlnum = (c: number) =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isTag = (tag: string) =>
+  tag.length === 3 && isAlnum(tag.charCodeAt(0)) && isAlnum(tag.charCodeAt(1)) && isAlnum(tag.charCodeAt(2));
+
+/**
+ * A data field of valid UTF-8 from one slice of the record: two indicators, then subfields split on
+ * the delimiter (0x1F never occurs inside a UTF-8 character). Null when the field has anything
+ * decodeDataField reports on (odd indicators, a code that is not printable ASCII): it reads it then.
+ */
+function fastUtf8Field(
+  tag: string,
+  buffer: Buffer,
+  start: number,
+  end: number,
+  offset: number,
+  warnings: string[],
+): DataField | null {
+  const i1 = buffer[start]!;
+  const i2 = buffer[start + 1]!;
+  if (end - start < 2 || i1 < 0x20 || i1 > 0x7e || i2 < 0x20 || i2 > 0x7e) return null;
+  if (end - start > 2 && buffer[start + 2] !== SUBFIELD) return null;
+  const subfields: DataField['subfields'] = [];
+  const pieces = end - start > 3 ? buffer.toString('utf8', start + 3, end).split('\x1f') : [];
+  for (const piece of pieces) {
+    if (piece === '') continue; // an empty delimiter pair: nothing to keep
+    const c = piece.charCodeAt(0);
+    if (c < 0x21 || c > 0x7e) return null;
+    const code = piece[0]!;
+    if (!isAlnum(c))
+      warnings.push(
+        `field ${tag} at byte ${offset + start}: subfield code "${code}" is not a letter or digit (kept)`,
+      );
+    subfields.push({ code, value: piece.slice(1) });
+  }
+  return { tag, ind1: String.fromCharCode(i1), ind2: String.fromCharCode(i2), subfields };
 }
 
 /** Undefined MARC-8 codes a record may hold and still be read (each left out, with a warning). */
