@@ -2,7 +2,7 @@ import { parseIsbn } from '@bunko/protocols';
 import type { Author, OtherTitle, Subject } from '../../db/schema/catalog.ts';
 import type { BibFields } from './bib-fields.ts';
 import type { Mapping, MappingRule, MappingTarget } from './mapping.ts';
-import { type DataField, isControlField, type MarcRecord } from './record.ts';
+import { type DataField, type Field, isControlField, type MarcRecord } from './record.ts';
 
 type Extracted = { value: string; reading?: string; role?: string; scheme?: string };
 
@@ -27,12 +27,12 @@ const SCHEME_BY_IND2: Record<string, string> = {
  * The fields linked to `field` by $6 (880-01 ↔ 245-01/$1) whose script code is `script`, or that
  * carry no script code at all (many libraries write just 245-01).
  */
-function linked880(record: MarcRecord, field: DataField, script: string | undefined): DataField[] {
+function linked880(byTag: FieldsByTag, field: DataField, script: string | undefined): DataField[] {
   const link = field.subfields.find((s) => s.code === '6')?.value;
   const m = link && /^880-(\d{2})/.exec(link);
   if (!m) return [];
-  return record.fields.filter((f): f is DataField => {
-    if (isControlField(f) || f.tag !== '880') return false;
+  return (byTag.get('880') ?? []).filter((f): f is DataField => {
+    if (isControlField(f)) return false;
     const six = f.subfields.find((s) => s.code === '6')?.value ?? '';
     const [head, sc] = six.split('/');
     return head === `${field.tag}-${m[1]}` && (script === undefined || sc === undefined || sc === script);
@@ -52,10 +52,29 @@ function joinSubfields(field: DataField, codes: string, separator?: string): str
   return trimIsbd(parts.join(' ').replace(/\s+/g, ' ').trim());
 }
 
-function extract(record: MarcRecord, rule: MappingRule, mapping: Mapping): Extracted[] {
-  const out: Extracted[] = [];
+/** A record's fields by tag, in record order: every rule reads only its own tag's fields. */
+type FieldsByTag = Map<string, Field[]>;
+function fieldsByTag(record: MarcRecord): FieldsByTag {
+  const byTag: FieldsByTag = new Map();
   for (const f of record.fields) {
-    if (f.tag !== rule.tag) continue;
+    const list = byTag.get(f.tag);
+    if (list) list.push(f);
+    else byTag.set(f.tag, [f]);
+  }
+  return byTag;
+}
+
+/** each rule's `when` pattern, compiled once */
+const WHEN = new WeakMap<MappingRule, RegExp>();
+const whenPattern = (rule: MappingRule & { when: { pattern: string } }) => {
+  let re = WHEN.get(rule);
+  if (!re) WHEN.set(rule, (re = new RegExp(rule.when.pattern)));
+  return re;
+};
+
+function extract(byTag: FieldsByTag, rule: MappingRule, mapping: Mapping): Extracted[] {
+  const out: Extracted[] = [];
+  for (const f of byTag.get(rule.tag) ?? []) {
     if (isControlField(f)) {
       const v = rule.positions ? f.value.slice(rule.positions[0], rule.positions[1]) : f.value;
       if (v.trim()) out.push({ value: v.trim() });
@@ -64,7 +83,7 @@ function extract(record: MarcRecord, rule: MappingRule, mapping: Mapping): Extra
     if (rule.ind1 !== undefined && f.ind1 !== rule.ind1) continue;
     if (rule.ind2 !== undefined && f.ind2 !== rule.ind2) continue;
     if (rule.when) {
-      const re = new RegExp(rule.when.pattern);
+      const re = whenPattern(rule as MappingRule & { when: { pattern: string } });
       if (!f.subfields.some((s) => s.code === rule.when!.subfield && re.test(s.value))) continue;
     }
     const codes = rule.subfields ?? 'a';
@@ -81,7 +100,7 @@ function extract(record: MarcRecord, rule: MappingRule, mapping: Mapping): Extra
       }
       let reading = rule.readingSubfields ? joinSubfields(f, rule.readingSubfields) : '';
       if (!rule.each && !rule.readingSubfields && mapping.readingScript !== undefined) {
-        for (const alt of linked880(record, f, mapping.readingScript)) {
+        for (const alt of linked880(byTag, f, mapping.readingScript)) {
           const v = joinSubfields(alt, codes, rule.separator);
           // a romanised heading with its vernacular form in 880 (as US libraries catalogue): use the
           // vernacular, which is its own reading when written in katakana only (エコノミスト)
@@ -114,9 +133,17 @@ export class MappingRejection extends Error {}
  */
 export function mapToBib(record: MarcRecord, mapping: Mapping): { bib: BibFields; warnings: string[] } {
   const warnings: string[] = [];
+  const byTag = fieldsByTag(record);
   const all = (target: MappingTarget) =>
-    (mapping.fields[target] ?? []).flatMap((r) => extract(record, r, mapping));
-  const first = (target: MappingTarget) => all(target)[0];
+    (mapping.fields[target] ?? []).flatMap((r) => extract(byTag, r, mapping));
+  /** the first value of the first rule that yields one (all(target)[0], without reading the rest) */
+  const first = (target: MappingTarget) => {
+    for (const r of mapping.fields[target] ?? []) {
+      const [value] = extract(byTag, r, mapping);
+      if (value) return value;
+    }
+    return undefined;
+  };
   const text = (target: MappingTarget) => first(target)?.value ?? '';
 
   const title = first('title');
