@@ -68,7 +68,10 @@ function fieldsByTag(record: MarcRecord): FieldsByTag {
 const WHEN = new WeakMap<MappingRule, RegExp>();
 const whenPattern = (rule: MappingRule & { when: { pattern: string } }) => {
   let re = WHEN.get(rule);
-  if (!re) WHEN.set(rule, (re = new RegExp(rule.when.pattern)));
+  if (!re) {
+    re = new RegExp(rule.when.pattern);
+    WHEN.set(rule, re);
+  }
   return re;
 };
 
