@@ -192,7 +192,13 @@ export function MarcImport() {
               <button type="button" class="button-quiet" onClick={() => open(r.id)}>
                 {r.fileName}
               </button>
-              <Show when={r.encoding}>{(e) => <span class="hint"> ({encodingLabel(e())})</span>}</Show>
+              <Show when={r.encoding}>
+                {(e) => (
+                  <div class="hint">
+                    {t('marcImport.encoding')}: {encodingLabel(e())}
+                  </div>
+                )}
+              </Show>
             </td>
             <td>{t(statusKey(r.status))}</td>
             <For each={COUNTS}>{(k) => <td class="num">{formatNumber(r[k])}</td>}</For>
