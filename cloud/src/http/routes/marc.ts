@@ -48,7 +48,7 @@ const Encoding = z
           summary: 'UTF-8 whatever Ldr/09 says (a file converted without updating it)',
         },
         leader: { value: 'leader', summary: 'MARC 21 Ldr/09 decides: blank MARC-8, "a" UTF-8' },
-        cp866: { value: 'cp866', summary: 'Cyrillic DOS code page (VINITI, Russian UNIMARC exports)' },
+        cp866: { value: 'cp866', summary: 'Cyrillic DOS code page (Russian UNIMARC exports)' },
         windows1251: { value: 'windows-1251', summary: 'Cyrillic Windows code page under a MARC-8 leader' },
         shiftJis: { value: 'shift_jis', summary: 'Shift_JIS (Japanese; cp932 for the Windows variant)' },
         eucJp: { value: 'euc-jp', summary: 'EUC-JP (Japanese)' },
