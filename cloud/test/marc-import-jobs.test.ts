@@ -20,6 +20,8 @@ import { freshDatabase } from './support/test-db.ts';
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures/marc', name));
 const NDL = fixture('jp__ndl-japan-marc21-first180.mrc');
 const BAD = fixture('bad__pymarc__bad_records.mrc');
+/** six Russian records in Windows-1251 under a MARC-8 leader (Ldr/09 blank): readable only when told */
+const CP1251 = fixture('bad__pymarc__1251.dat');
 
 type Job = {
   id: string;
@@ -27,6 +29,7 @@ type Job = {
   fileName: string;
   fileSize: number;
   expected: number | null;
+  encoding: string | null;
   processed: number;
   created: number;
   updated: number;
@@ -41,6 +44,7 @@ type Job = {
 let database: Database & { url?: string };
 let app: ReturnType<typeof testApp>;
 const tenantIds: Record<string, string> = {};
+const adminIds: Record<string, string> = {};
 const cookies: Record<string, string> = {};
 const runners: MarcImportRunner[] = [];
 
@@ -54,8 +58,10 @@ const runner = (options: MarcImportRunnerOptions = {}) => {
 beforeAll(async () => {
   database = await freshDatabase();
   app = testApp(database);
-  for (const code of ['jobsa', 'jobsb', 'jobsc', 'jobsd', 'jobse']) {
-    tenantIds[code] = (await makeTenant(database, code)).tenant.id;
+  for (const code of ['jobsa', 'jobsb', 'jobsc', 'jobsd', 'jobse', 'jobsf']) {
+    const { tenant, staffIds } = await makeTenant(database, code);
+    tenantIds[code] = tenant.id;
+    adminIds[code] = staffIds.admin!;
     cookies[code] = await login(app, code, 'librarian');
   }
   cookies.counter = await login(app, 'jobsa', 'counter');
@@ -274,6 +280,115 @@ describe('MARC import jobs', () => {
     expect(await get('jobse', a.id)).toMatchObject({ status: 'done', created: 180 });
     expect(await get('jobse', b.id)).toMatchObject({ status: 'done', created: 0, unchanged: 180 });
     expect(await bibCount('jobse')).toBe(180);
+  });
+
+  it('reads the file in the character set the job was started with; without it the records are rejected', async () => {
+    // as the records say (Ldr/09 blank: MARC-8), every record is refused, pointing at the encoding option
+    const told = await start('jobsf', CP1251, 'fileName=rkp.dat');
+    expect(told.encoding).toBeNull();
+    await runner().drain();
+    const asMarc8 = await get('jobsf', told.id);
+    expect(asMarc8).toMatchObject({ status: 'done', processed: 6, created: 0, rejected: 6 });
+    for (const r of asMarc8.rejections)
+      expect(r.reason).toMatch(/bytes that MARC-8 does not define .*--encoding/);
+    expect(await bibCount('jobsf')).toBe(0);
+
+    const job = await start('jobsf', CP1251, 'fileName=rkp.dat&encoding=windows-1251');
+    expect(job).toMatchObject({ status: 'queued', encoding: 'windows-1251', expected: 6 });
+    await runner().drain();
+    expect(await get('jobsf', job.id)).toMatchObject({
+      status: 'done',
+      encoding: 'windows-1251',
+      processed: 6,
+      created: 6,
+      rejected: 0,
+      rejections: [],
+    });
+    const rows = await database.db
+      .select({ title: bibRecords.title, authors: bibRecords.authors, publisher: bibRecords.publisher })
+      .from(bibRecords)
+      .where(eq(bibRecords.tenantId, tenantIds.jobsf!));
+    expect(rows.map((r) => r.title).sort()).toEqual(
+      [
+        'Мио, мой Мио! [повести-сказки : для детей : пер. со швед.]',
+        'Нелинейные системы: геометрические методы анализа и синтеза',
+        'Основы гидравлического расчета инженерных сетей [учеб. пособие для вузов по специальностям <Теплогазоснабжение и вентиляция>, <Водоснабжение и водоотведение>]',
+        'Психологический тренинг с подростками',
+        'Управление проектно-строительным процессом теория, правила, практика : [учеб. пособие для вузов по архитектур.-строит. специальностям]',
+        'Экономика строительства крат. курс : [учеб. пособие по направлению 653500 <Стр-во>]',
+      ].sort(),
+    );
+    const mio = rows.find((r) => r.title.startsWith('Мио, мой Мио!'))!;
+    expect(mio.authors.map((a) => a.name)).toContain('Линдгрен, Астрид');
+    expect(mio.publisher).toBe('Азбука-классика');
+
+    const list = (await (await call(app, cookies.jobsf!, 'GET', '/api/marc/imports')).json()) as {
+      jobs: Job[];
+    };
+    expect(list.jobs.map((j) => [j.id, j.encoding])).toEqual([
+      [job.id, 'windows-1251'],
+      [told.id, null],
+    ]);
+    const starts = await logged('jobsf', ['marc.importJob.start']);
+    expect(starts.find((e) => e.targetId === job.id)!.details).toMatchObject({
+      format: 'iso2709',
+      encoding: 'windows-1251',
+    });
+    expect(starts.find((e) => e.targetId === told.id)!.details).toMatchObject({ encoding: null });
+  });
+
+  it('refuses an unknown encoding, and an encoding with MARCXML, before anything is stored', async () => {
+    const jobsOf = async () =>
+      (
+        await database.db
+          .select({ n: count() })
+          .from(marcImportJobs)
+          .where(eq(marcImportJobs.tenantId, tenantIds.jobsf!))
+      )[0]!.n;
+    const filesOf = async () =>
+      (
+        await database.db
+          .select({ n: count() })
+          .from(marcImportFiles)
+          .where(eq(marcImportFiles.tenantId, tenantIds.jobsf!))
+      )[0]!.n;
+    const logsOf = async () => (await logged('jobsf', ['marc.importJob.start'])).length;
+    const before = [await jobsOf(), await filesOf(), await logsOf()];
+    const post = (query: string, body: Uint8Array, type = 'application/marc') =>
+      app.request(`/api/marc/imports?${query}`, {
+        method: 'POST',
+        headers: { cookie: cookies.jobsf!, 'content-type': type },
+        body,
+      });
+    for (const name of ['nosuch', 'marc-8']) {
+      const res = await post(`fileName=rkp.dat&encoding=${name}`, CP1251);
+      expect(res.status, name).toBe(400);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(
+        new RegExp(`unknown encoding "${name}" \\(e\\.g\\. utf-8, cp866`),
+      );
+    }
+    const xml = await post(
+      'fileName=batch.xml&format=marcxml&encoding=utf-8',
+      fixture('marc21__pymarc__batch.xml'),
+      'application/marcxml+xml',
+    );
+    expect(xml.status).toBe(400);
+    expect(((await xml.json()) as { detail: string }).detail).toMatch(
+      /ISO 2709 files only: a MARCXML file declares its own/,
+    );
+    // the domain refuses the same, whoever calls it
+    await expect(
+      startMarcImport(adminCtx(database, tenantIds.jobsf!, adminIds.jobsf!), {
+        bytes: CP1251,
+        fileName: 'rkp.dat',
+        format: 'iso2709',
+        encoding: 'klingon',
+      }),
+    ).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringMatching(/unknown encoding "klingon"/),
+    });
+    expect([await jobsOf(), await filesOf(), await logsOf()]).toEqual(before);
   });
 
   it('refuses without catalog.write, an empty file, an unknown mapping; another library’s job is not found', async () => {

@@ -21,6 +21,8 @@ import { ensureWebBuild, root, webRoot } from './web-build.ts';
 
 const TENANT = 'e2eimport';
 const NDL = join(root, 'cloud/test/fixtures/marc/jp__ndl-japan-marc21-first180.mrc');
+/** six Russian records in Windows-1251 under a MARC-8 leader: readable only with the character set chosen */
+const CP1251 = join(root, 'cloud/test/fixtures/marc/bad__pymarc__1251.dat');
 
 describe.skipIf(!haveChromium)('MARC取込 (Chromium)', () => {
   let database: Database;
@@ -85,6 +87,34 @@ describe.skipIf(!haveChromium)('MARC取込 (Chromium)', () => {
     await page.getByLabel('検索語(書名・著者名・ISBN など)').fill('これからの本の話をしよう');
     await page.getByRole('button', { name: '検索', exact: true }).click();
     await page.getByRole('link', { name: 'これからの本の話をしよう' }).first().waitFor();
+    await context.close();
+  });
+
+  it('imports a file in the character set chosen (文字コード), shown with the job', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP' });
+    const page = await context.newPage();
+    collectPageErrors(page, errors);
+    await staffLogIn(page, served!.base, TENANT, 'librarian', PASSWORD);
+    await page.goto(`${served!.base}/marc-import`);
+    await page.getByRole('heading', { level: 1, name: 'MARC取込' }).waitFor();
+    const encoding = page.getByLabel('文字コード');
+    expect(await encoding.inputValue()).toBe('');
+    await page.getByLabel('ファイル').setInputFiles(CP1251);
+    await encoding.selectOption('windows-1251');
+    await page.getByRole('button', { name: '取込開始' }).click();
+
+    const report = page.getByRole('region', { name: /bad__pymarc__1251\.dat/ });
+    await report.getByText('文字コード: Windows-1251(キリル文字)').waitFor();
+    await expect
+      .poll(() => page.getByRole('status').first().textContent(), { timeout: 60_000 })
+      .toContain('完了');
+    expect(await page.locator('.import-counts dd[data-count="created"]').textContent()).toBe('6');
+    expect(await page.locator('.import-counts dd[data-count="rejected"]').textContent()).toBe('0');
+    await page.getByRole('link', { name: /^Психологический тренинг с подростками/ }).waitFor();
+    const row = page.getByRole('row', { name: /bad__pymarc__1251\.dat/ });
+    await expect.poll(() => row.textContent()).toContain('文字コード: Windows-1251(キリル文字)');
+    // the form is back to letting the records tell the character set
+    expect(await encoding.inputValue()).toBe('');
     await context.close();
   });
 });

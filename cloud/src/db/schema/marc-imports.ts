@@ -39,6 +39,8 @@ export const marcImportJobs = pgTable(
     expected: integer('expected'),
     format: text('format', { enum: ['iso2709', 'marcxml'] }).notNull(),
     mapping: text('mapping').notNull(),
+    /** the file's character set as the operator named it (ISO 2709 only); null: the records tell it */
+    encoding: text('encoding'),
     /** who started it: the import acts (and is logged) as this staff member */
     startedBy: uuid('started_by').notNull(),
     startedByLogin: text('started_by_login').notNull(),

@@ -17,6 +17,7 @@ import { type Ctx, inTx, requirePermission } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { loggableError } from '../loggable-error.ts';
 import { recordOperation } from '../oplog/record.ts';
+import { isKnownEncoding } from './charset.ts';
 import { type ImportCounts, type ImportThrough, importMarc, type MarcFormat } from './import-marc.ts';
 import { mappingForImport } from './mapping.ts';
 
@@ -32,6 +33,7 @@ function jobView(row: JobRow, startedByName: string | null) {
     expected: row.expected,
     format: row.format,
     mapping: row.mapping,
+    encoding: row.encoding,
     startedBy: { id: row.startedBy, loginId: row.startedByLogin, displayName: startedByName },
     createdAt: row.createdAt.toISOString(),
     startedAt: row.startedAt?.toISOString() ?? null,
@@ -55,16 +57,44 @@ async function checkMapping(ctx: Ctx, name: string) {
 }
 
 /**
+ * The character set a job reads its file in, checked before the file is queued: a name iconv-lite
+ * knows, or 'leader' / 'unimarc' (see charset.ts); null when none is given. MARCXML declares its own.
+ */
+function checkEncoding(encoding: string | undefined, format: MarcFormat): string | null {
+  const name = encoding?.trim();
+  if (!name) return null;
+  if (format === 'marcxml')
+    throw new AppError(
+      'validation',
+      'an encoding is given for ISO 2709 files only: a MARCXML file declares its own in its XML declaration',
+    );
+  if (!isKnownEncoding(name))
+    throw new AppError(
+      'validation',
+      `unknown encoding "${name}" (e.g. utf-8, cp866, windows-1251, shift_jis, euc-jp; or leader for Ldr/09)`,
+    );
+  return name;
+}
+
+/**
  * 取込: queue a MARC file for import in the background and return the job at once. The file is kept
- * in the database until the job ends, so whichever core process runs it can read it.
+ * in the database until the job ends, so whichever core process runs it can read it. `encoding`
+ * names the file's character set when its records cannot tell it (as `bunko marc import --encoding`).
  */
 export async function startMarcImport(
   ctx: Ctx,
-  input: { bytes: Uint8Array; fileName: string; format: MarcFormat; mapping?: string | undefined },
+  input: {
+    bytes: Uint8Array;
+    fileName: string;
+    format: MarcFormat;
+    mapping?: string | undefined;
+    encoding?: string | undefined;
+  },
 ): Promise<MarcImportJob> {
   const staff = requirePermission(ctx, 'catalog.write');
   if (!staff) throw new AppError('forbidden', 'an import job is started by a member of staff');
   if (input.bytes.byteLength === 0) throw new AppError('validation', 'the file is empty');
+  const encoding = checkEncoding(input.encoding, input.format);
   const mapping = input.mapping ?? AUTO_MAPPING;
   await checkMapping(ctx, mapping);
   return inTx(ctx, async (tx) => {
@@ -77,6 +107,7 @@ export async function startMarcImport(
         expected: recordsIn(input.bytes, input.format),
         format: input.format,
         mapping,
+        encoding,
         startedBy: staff.id,
         startedByLogin: staff.loginId,
         workstation: ctx.workstation,
@@ -87,7 +118,7 @@ export async function startMarcImport(
       action: 'marc.importJob.start',
       targetType: 'marcImport',
       targetId: job!.id,
-      details: { format: input.format, mapping, fileSize: input.bytes.byteLength },
+      details: { format: input.format, mapping, encoding, fileSize: input.bytes.byteLength },
     });
     return jobView(job!, staff.displayName);
   });
@@ -96,6 +127,8 @@ export async function startMarcImport(
 /**
  * How many records a file seems to hold, for the progress bar: ISO 2709 record terminators (and a
  * last record without one), or MARCXML <record> elements. The import's own count is the real one.
+ * Counting bytes holds whatever the file's character set: no ASCII-compatible encoding (single-byte
+ * Cyrillic, Shift_JIS, EUC-JP, UTF-8) has 0x1D inside a character.
  */
 export function recordsIn(bytes: Uint8Array, format: MarcFormat): number {
   if (format === 'marcxml')
@@ -454,6 +487,7 @@ export class MarcImportRunner {
         source: chunks(file.bytes),
         format: job.format,
         ...(job.mapping === AUTO_MAPPING ? {} : { mapping: job.mapping }),
+        ...(job.encoding === null ? {} : { encoding: job.encoding }),
         resumeAfter: through,
         progressEvery: this.o.progressEvery,
         ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),

@@ -27,6 +27,34 @@ const ImportOptions = {
       'marc21, trc, unimarc or a tenant mapping; without it the first record decides (UNIMARC or MARC 21)',
   }),
 };
+/** The file's character set, named by the operator (ISO 2709 only): see charset.ts isKnownEncoding. */
+const Encoding = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .optional()
+  .openapi({
+    description:
+      "ISO 2709 only: the file's character set when its records cannot tell it — any name iconv-lite knows " +
+      '(utf-8, cp866, windows-1251, shift_jis, cp932, euc-jp, …), or leader (Ldr/09 decides) / unimarc ' +
+      '(100 $a/26-29 decides). Without it MARC 21 records are read by Ldr/09 (blank: MARC-8, "a": UTF-8) ' +
+      'and UNIMARC records by 100 $a/26-29; MARC-8 itself is read only through Ldr/09. A MARCXML file names ' +
+      'its encoding in its XML declaration: an import job refuses one given with it. An unknown name is refused (400).',
+    param: {
+      examples: {
+        utf8: {
+          value: 'utf-8',
+          summary: 'UTF-8 whatever Ldr/09 says (a file converted without updating it)',
+        },
+        leader: { value: 'leader', summary: 'MARC 21 Ldr/09 decides: blank MARC-8, "a" UTF-8' },
+        cp866: { value: 'cp866', summary: 'Cyrillic DOS code page (Russian UNIMARC exports)' },
+        windows1251: { value: 'windows-1251', summary: 'Cyrillic Windows code page under a MARC-8 leader' },
+        shiftJis: { value: 'shift_jis', summary: 'Shift_JIS (Japanese; cp932 for the Windows variant)' },
+        eucJp: { value: 'euc-jp', summary: 'EUC-JP (Japanese)' },
+      },
+    },
+  });
 const marcBody = {
   required: true,
   content: { 'application/marc': { schema: binary }, 'application/marcxml+xml': { schema: binary } },
@@ -49,12 +77,7 @@ const importRoute = route('catalog.write', {
   tags: ['catalog'],
   summary: 'MARC取込 / import MARC records (ISO 2709 or MARCXML); each record applied on its own',
   request: {
-    query: z.object({
-      ...ImportOptions,
-      encoding: z.string().min(1).max(40).optional().openapi({
-        description: "the file's character set when its records cannot tell it (ISO 2709): cp866, utf-8, …",
-      }),
-    }),
+    query: z.object({ ...ImportOptions, encoding: Encoding }),
     body: marcBody,
   },
   responses: {
@@ -72,6 +95,10 @@ const ImportJob = z
     expected: z.number().nullable(),
     format: Format,
     mapping: z.string(),
+    encoding: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the character set named when the job was started' }),
     startedBy: z.object({ id: z.string(), loginId: z.string(), displayName: z.string().nullable() }),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -88,7 +115,11 @@ const startImportRoute = route('catalog.write', {
   tags: ['catalog'],
   summary: 'MARC取込(バックグラウンド) / queue a MARC file for import; the job id comes back at once',
   request: {
-    query: z.object({ ...ImportOptions, fileName: z.string().trim().min(1).max(200).default('upload.mrc') }),
+    query: z.object({
+      ...ImportOptions,
+      encoding: Encoding,
+      fileName: z.string().trim().min(1).max(200).default('upload.mrc'),
+    }),
     body: marcBody,
   },
   responses: {
@@ -261,9 +292,9 @@ async function wholeBody(body: ReadableStream<Uint8Array> | null): Promise<Buffe
 export const marcRoutes = (deps: Pick<AppDeps, 'marcImports'>) =>
   router()
     .openapi(startImportRoute, async (c) => {
-      const { format, mapping, fileName } = c.req.valid('query');
+      const { format, mapping, encoding, fileName } = c.req.valid('query');
       const bytes = await wholeBody(c.req.raw.body);
-      const job = await startMarcImport(c.get('ctx'), { bytes, fileName, format, mapping });
+      const job = await startMarcImport(c.get('ctx'), { bytes, fileName, format, mapping, encoding });
       deps.marcImports?.kick();
       return c.json(job, 202);
     })

@@ -17,6 +17,18 @@ const COUNTS = ['processed', 'created', 'updated', 'unchanged', 'rejected'] as c
 
 const statusKey = (s: Job['status']): MessageKey => `marcImport.status.${s}`;
 
+/** The character sets offered (names the core's isKnownEncoding accepts); '' lets the records tell it. */
+const ENCODINGS: { value: string; label: () => string }[] = [
+  { value: '', label: () => t('marcImport.encodingAuto') },
+  { value: 'leader', label: () => t('marcImport.encodingLeader') },
+  { value: 'utf-8', label: () => 'UTF-8' },
+  { value: 'cp932', label: () => t('marcImport.encodingShiftJis') },
+  { value: 'euc-jp', label: () => 'EUC-JP' },
+  { value: 'cp866', label: () => t('marcImport.encodingCp866') },
+  { value: 'windows-1251', label: () => t('marcImport.encodingWindows1251') },
+];
+const encodingLabel = (name: string) => ENCODINGS.find((e) => e.value === name)?.label() ?? name;
+
 /**
  * MARC取込: upload a delivery (TRC weekly MARC, JAPAN/MARC), which the core imports in the
  * background; the page follows its progress and shows the report — rejected records with their
@@ -28,6 +40,8 @@ export function MarcImport() {
   const [busy, setBusy] = createSignal(false);
   const [job, setJob] = createSignal<Job | null>(null);
   const [format, setFormat] = createSignal<Format>('iso2709');
+  // MARCXML names its encoding in its XML declaration: the choice is for ISO 2709 only
+  const [encoding, setEncoding] = createSignal('');
   let timer: ReturnType<typeof setTimeout> | undefined;
   let left = false;
   onCleanup(() => {
@@ -67,6 +81,7 @@ export function MarcImport() {
             query: {
               format: format(),
               mapping: String(form.get('mapping')),
+              ...(format() === 'iso2709' && encoding() ? { encoding: encoding() } : {}),
               fileName: file.name || 'upload.mrc',
             },
           },
@@ -80,6 +95,7 @@ export function MarcImport() {
       );
       (e.target as HTMLFormElement).reset();
       setFormat('iso2709');
+      setEncoding('');
       void recent.refetch();
       open(queued.id);
     } catch (err) {
@@ -127,6 +143,21 @@ export function MarcImport() {
             <option value="trc">{t('marcImport.mappingTrc')}</option>
           </select>
         </label>
+        <label>
+          {t('marcImport.encoding')}
+          <select
+            name="encoding"
+            value={format() === 'marcxml' ? '' : encoding()}
+            disabled={format() === 'marcxml'}
+            aria-describedby="encoding-hint"
+            onChange={(e) => setEncoding(e.currentTarget.value)}
+          >
+            <For each={ENCODINGS}>{(e) => <option value={e.value}>{e.label()}</option>}</For>
+          </select>
+        </label>
+        <p id="encoding-hint" class="hint">
+          {t('marcImport.encodingHint')}
+        </p>
         <button type="submit" class="button-primary" disabled={busy()}>
           {t('marcImport.startButton')}
         </button>
@@ -161,6 +192,13 @@ export function MarcImport() {
               <button type="button" class="button-quiet" onClick={() => open(r.id)}>
                 {r.fileName}
               </button>
+              <Show when={r.encoding}>
+                {(e) => (
+                  <div class="hint">
+                    {t('marcImport.encoding')}: {encodingLabel(e())}
+                  </div>
+                )}
+              </Show>
             </td>
             <td>{t(statusKey(r.status))}</td>
             <For each={COUNTS}>{(k) => <td class="num">{formatNumber(r[k])}</td>}</For>
@@ -184,6 +222,13 @@ function JobReport(props: { job: Job }) {
       <h2 id="job-title">
         {t('marcImport.job')}: {j().fileName}
       </h2>
+      <Show when={j().encoding}>
+        {(e) => (
+          <p>
+            {t('marcImport.encoding')}: {encodingLabel(e())}
+          </p>
+        )}
+      </Show>
       <p role="status">
         {t(statusKey(j().status))}
         <Show when={j().status === 'done'}>

@@ -1,0 +1,1 @@
+ALTER TABLE "marc_import_jobs" ADD COLUMN "encoding" text;
