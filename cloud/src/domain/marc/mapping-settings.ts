@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseSetting, tenantSettings, updateTenantSetting } from '../admin/tenant-settings.ts';
 import { type Ctx, requirePermission } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { isKnownEncoding } from './charset.ts';
 import {
   DEFAULT_MAPPINGS,
   InvalidMappingError,
@@ -22,6 +23,28 @@ export const MappingName = z.string().regex(MAPPING_NAME, 'a mapping name such a
 const SUBFIELD_CODES = /^[a-z0-9]+$/;
 const codes = (what: string) =>
   z.string().regex(SUBFIELD_CODES, `${what}: subfield codes, each a lowercase letter or a digit`);
+const indicator = z
+  .string()
+  .regex(/^[0-9a-z ]$/, 'one indicator: a digit, a lowercase letter or a blank (" ")');
+const short = z.string().max(40);
+
+/**
+ * The encodings the settings page offers (the mapping takes any name iconv-lite knows): how MARC 21
+ * (Ldr/09) and UNIMARC (100 $a/26-29) say it, then whole-file encodings Japanese libraries meet.
+ */
+export const MAPPING_ENCODINGS = [
+  'leader',
+  'unimarc',
+  'utf-8',
+  'shift_jis',
+  'cp932',
+  'euc-jp',
+  'iso-8859-1',
+  'windows-1252',
+  'cp866',
+  'windows-1251',
+  'koi8-r',
+] as const;
 
 /** A rule as staff may set it: stricter than what the shipped files may hold (a 3-digit tag). */
 export const MappingRuleInput = MappingRule.extend({
@@ -29,6 +52,11 @@ export const MappingRuleInput = MappingRule.extend({
   subfields: codes('subfields').optional(),
   readingSubfields: codes('readingSubfields').optional(),
   roleSubfields: codes('roleSubfields').optional(),
+  ind1: indicator.optional(),
+  ind2: indicator.optional(),
+  label: short.optional(),
+  prefix: short.optional(),
+  separator: short.optional(),
   when: z
     .object({
       subfield: z.string().regex(/^[a-z0-9]$/, 'a subfield code: a lowercase letter or a digit'),
@@ -52,7 +80,15 @@ export const MarcMappingOverride = z
   .object({
     description: z.string().max(500).optional(),
     sourceOrg: z.string().min(1).max(40).optional(),
-    readingScript: z.string().max(10).optional(),
+    /** null: no 880 readings even where the default reads them */
+    readingScript: z.string().min(1).max(10).nullable().optional(),
+    /** null: detected (Ldr/09, or 100 $a/26-29 for a UNIMARC layout) even where the default names one */
+    encoding: z
+      .string()
+      .max(40)
+      .refine(isKnownEncoding, 'not an encoding Bunko reads (e.g. leader, unimarc, utf-8, shift_jis)')
+      .nullable()
+      .optional(),
     /** per target field: the rules that replace the default's for that field */
     fields: z.partialRecord(z.enum(MAPPING_TARGETS), z.array(MappingRuleInput).max(20)).default({}),
   })
@@ -75,6 +111,7 @@ async function mappingsView(ctx: Ctx) {
   const names = [...new Set([...Object.keys(DEFAULT_MAPPINGS), ...Object.keys(overrides)])];
   return {
     targets: [...MAPPING_TARGETS],
+    encodings: [...MAPPING_ENCODINGS],
     mappings: names.map((name) => {
       let effective = null;
       let problem: string | null = null;

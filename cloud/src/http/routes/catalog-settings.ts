@@ -78,6 +78,8 @@ const NameParam = z.object({
 const MarcMappingsView = z
   .object({
     targets: z.array(z.string()),
+    /** the encodings to offer (any name iconv-lite knows is accepted) */
+    encodings: z.array(z.string()),
     mappings: z.array(
       z.object({
         name: z.string(),
