@@ -9,6 +9,7 @@ import type { BibFields } from '../src/domain/marc/bib-fields.ts';
 import { bibToMarc } from '../src/domain/marc/bib-to-marc.ts';
 import { encodeIso2709 } from '../src/domain/marc/iso2709-writer.ts';
 import { saveMarcMappingOverride } from '../src/domain/marc/mapping-settings.ts';
+import { encodeMarcXmlRecord, MARCXML_HEAD, MARCXML_TAIL } from '../src/domain/marc/marcxml.ts';
 import { makeLibrary } from './support/library-fixture.ts';
 import { addStaffWith, adminCtx, call, login, silentLogger, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
@@ -39,46 +40,44 @@ const isbn = (n: number) => {
   return first12 + ean13CheckDigit(first12);
 };
 
+type Made = { id: string; title: string; varying: string; n: number; barcode: string };
 /** A MARC 21 record that also carries a 246 (varying form of title) and the supplier's 852 $p. */
-function marcFile(records: { id: string; title: string; varying: string; n: number; barcode: string }[]) {
-  return Buffer.concat(
-    records.map((r) => {
-      const marc = bibToMarc({
-        title: r.title,
-        titleReading: '',
-        responsibility: '',
-        otherTitles: [],
-        authors: [{ name: '宮良 星子', reading: 'ミヤラ セイコ' }],
-        edition: '',
-        publisher: '',
-        pubPlace: '',
-        pubDate: '',
-        pubYear: null,
-        extent: '',
-        isbn: isbn(r.n),
-        isbn10: null,
-        ndc: '913.6',
-        subjects: [],
-        seriesTitle: null,
-        volume: null,
-        language: 'jpn',
-        notes: [],
-        summary: '',
-        trcNumber: r.id,
-        jpNumber: null,
-        sourceIds: { TRC: r.id },
-        id: '00000000-0000-4000-8000-000000000000',
-        createdAt: new Date('2026-11-20T00:00:00Z'),
-        updatedAt: new Date('2026-11-20T00:00:00Z'),
-      } satisfies BibFields & Json);
-      marc.fields.push(
-        { tag: '246', ind1: '3', ind2: ' ', subfields: [{ code: 'a', value: r.varying }] },
-        { tag: '852', ind1: ' ', ind2: ' ', subfields: [{ code: 'p', value: r.barcode }] },
-      );
-      return encodeIso2709(marc);
-    }),
+function marcRecordOf(r: Made) {
+  const marc = bibToMarc({
+    title: r.title,
+    titleReading: '',
+    responsibility: '',
+    otherTitles: [],
+    authors: [{ name: '宮良 星子', reading: 'ミヤラ セイコ' }],
+    edition: '',
+    publisher: '',
+    pubPlace: '',
+    pubDate: '',
+    pubYear: null,
+    extent: '',
+    isbn: isbn(r.n),
+    isbn10: null,
+    ndc: '913.6',
+    subjects: [],
+    seriesTitle: null,
+    volume: null,
+    language: 'jpn',
+    notes: [],
+    summary: '',
+    trcNumber: r.id,
+    jpNumber: null,
+    sourceIds: { TRC: r.id },
+    id: '00000000-0000-4000-8000-000000000000',
+    createdAt: new Date('2026-11-20T00:00:00Z'),
+    updatedAt: new Date('2026-11-20T00:00:00Z'),
+  } satisfies BibFields & Json);
+  marc.fields.push(
+    { tag: '246', ind1: '3', ind2: ' ', subfields: [{ code: 'a', value: r.varying }] },
+    { tag: '852', ind1: ' ', ind2: ' ', subfields: [{ code: 'p', value: r.barcode }] },
   );
+  return marc;
 }
+const marcFile = (records: Made[]) => Buffer.concat(records.map((r) => encodeIso2709(marcRecordOf(r))));
 const upload = async (path: string, body: Buffer) => {
   const res = await app.request(path, {
     method: 'POST',
@@ -362,6 +361,53 @@ describe('MARC mapping per library (MARCマッピング)', () => {
     // the 246 note only where $a matches ^別; the 852 $p only where it starts 72, without the prefix
     expect(imported.map((b) => b.notes)).toEqual([['異なる書名: 別の書名二', '00002'], []]);
     expect((await send(librarian, 'DELETE', '/api/catalog-settings/marc-mappings/marc21')).status).toBe(200);
+  });
+
+  it('previews a pasted record through the saved or an edited, unsaved mapping; imports and saves nothing', async () => {
+    const made = { id: '27000009', title: '本来の書名九', varying: '別の書名九', n: 9, barcode: '7100009' };
+    const xml = MARCXML_HEAD + encodeMarcXmlRecord(marcRecordOf(made)) + MARCXML_TAIL;
+    const iso = Buffer.from(encodeIso2709(marcRecordOf(made))).toString('utf8');
+    const preview = (body: Json, cookie = counter) =>
+      send(cookie, 'POST', '/api/catalog-settings/marc-mappings/marc21/preview', body);
+    const logsBefore = (await logged('settings.marcMapping')).length;
+
+    const saved = await preview({ record: xml });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body).toMatchObject({ rejected: null, warnings: [] });
+    expect(saved.body.bib).toMatchObject({ title: '本来の書名九', isbn: isbn(9), trcNumber: '27000009' });
+
+    const titleFrom = (pattern: string) => ({
+      fields: { title: [{ tag: '246', subfields: 'a', when: { subfield: 'a', pattern } }] },
+    });
+    for (const record of [xml, iso]) {
+      const edited = await preview({ record, override: titleFrom('^別') });
+      expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+      expect(edited.body.bib.title).toBe('別の書名九');
+      expect(edited.body.bib.authors).toEqual([{ name: '宮良 星子', reading: 'ミヤラ セイコ' }]);
+    }
+    const rejected = await preview({ record: xml, override: titleFrom('^違') });
+    expect(rejected.body).toMatchObject({ bib: null, rejected: 'no title (246)' });
+    // two records: the first is mapped, with a warning
+    const two = await preview({ record: iso + iso });
+    expect(two.body.warnings).toEqual(['only the first record is mapped']);
+
+    const badRegex = await preview({ record: xml, override: titleFrom('(') });
+    expect(badRegex.status).toBe(400);
+    expect(pathsOf(badRegex)).toEqual(['override.fields.title.0.when.pattern']);
+    const garbage = await preview({ record: 'not a MARC record at all' });
+    expect(garbage.status).toBe(400);
+    expect(pathsOf(garbage)).toEqual(['record']);
+    expect(pathsOf(await preview({ record: '<collection></collection>' }))).toEqual(['record']);
+    expect((await preview({ record: xml }, cataloguer)).status).toBe(403);
+
+    const [kept] = await database.db
+      .select({ id: bibRecords.id })
+      .from(bibRecords)
+      .where(and(eq(bibRecords.tenantId, lib.tenantId), eq(bibRecords.trcNumber, '27000009')));
+    expect(kept).toBeUndefined();
+    const list = await send(counter, 'GET', '/api/catalog-settings/marc-mappings');
+    expect(list.body.mappings.find((m: Json) => m.name === 'marc21').override).toBeNull();
+    expect(await logged('settings.marcMapping')).toHaveLength(logsBefore);
   });
 });
 

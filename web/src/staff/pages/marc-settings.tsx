@@ -1,5 +1,5 @@
 import type { InferResponseType } from 'hono/client';
-import { createEffect, createSignal, For, Index, type JSX, on, Show } from 'solid-js';
+import { createEffect, createSignal, For, Index, type JSX, on, onCleanup, Show } from 'solid-js';
 import { api, call, type ProblemInfo } from '../../api/client.ts';
 import { type MessageKey, t } from '../../i18n/index.ts';
 import { CodeSelect } from '../components/code-select.tsx';
@@ -20,6 +20,7 @@ type MappingsView = InferResponseType<typeof mappingsApi.$get, 200>;
 type MappingView = MappingsView['mappings'][number];
 type Override = NonNullable<MappingView['override']>;
 type Rule = NonNullable<NonNullable<MappingView['effective']>['fields']['title']>[number];
+type PreviewResult = InferResponseType<(typeof mappingsApi)[':name']['preview']['$post'], 200>;
 type Target = keyof NonNullable<MappingView['effective']>['fields'];
 
 const targetLabel = (target: string) => `${t(`marc.target.${target}` as MessageKey)} (${target})`;
@@ -67,6 +68,8 @@ function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
   const save = createSave();
   const [name, setName] = createSignal('trc');
   const [editing, setEditing] = createSignal<Target | null>(null);
+  /** the rules of the field being edited, as they stand in the form (for the preview) */
+  const [draft, setDraft] = createSignal<Rule[] | null>(null);
   const current = () => list.data()?.mappings.find((m) => m.name === name());
 
   const put = async (override: Override | null): Promise<boolean> => {
@@ -124,7 +127,7 @@ function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
             />
             <Show when={current()?.problem}>{(p) => <p class="alert">{p()}</p>}</Show>
             <Show when={current() && name()} keyed>
-              {() => (
+              {(_name) => (
                 <MappingLevelForm
                   mapping={current()!}
                   encodings={view().encodings}
@@ -197,10 +200,20 @@ function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
                   problem={save.problem()}
                   busy={save.busy()}
                   onSave={(rules) => void put(withField(target, rules))}
+                  onReorder={() => save.setProblem(null)}
+                  onDraft={setDraft}
                   onCancel={() => setEditing(null)}
                 />
               )}
             </Show>
+            <MappingPreview
+              name={name()}
+              override={() => {
+                const target = editing();
+                const rules = draft();
+                return target && rules ? (withField(target, rules) ?? { fields: {} }) : undefined;
+              }}
+            />
           </>
         )}
       </Show>
@@ -331,9 +344,15 @@ function MappingFieldForm(props: {
   problem: ProblemInfo | null;
   busy: boolean;
   onSave: (rules: Rule[]) => void;
+  /** rules were moved, added or removed: the core's issues (by rule number) no longer apply */
+  onReorder: () => void;
+  /** the rules as they stand, whenever they change; null when the form closes */
+  onDraft: (rules: Rule[] | null) => void;
   onCancel: () => void;
 }) {
   const [rows, setRows] = createSignal<Draft[]>((props.rules.length ? props.rules : [null]).map(draftOf));
+  createEffect(() => props.onDraft(rows().map(ruleOf)));
+  onCleanup(() => props.onDraft(null));
   const base = `fields.${props.target}`;
   const issue = (i: number, key: DraftText) =>
     ISSUE_PATH[key].map((p) => issueFor(props.problem, `${base}.${i}.${p}`)).find(Boolean);
@@ -361,6 +380,7 @@ function MappingFieldForm(props: {
     const next = [...rows()];
     [next[i], next[i + by]] = [next[i + by]!, next[i]!];
     setRows(next);
+    props.onReorder();
     // focus follows the moved rule (to its other arrow when it reached an end)
     const j = i + by;
     focus(
@@ -373,6 +393,7 @@ function MappingFieldForm(props: {
   };
   const remove = (i: number) => {
     setRows(rows().filter((_, j) => j !== i));
+    props.onReorder();
     focus('marc-rule-add');
   };
   const add = () => {
@@ -607,6 +628,103 @@ function MappingLevelForm(props: {
           </Show>
         </div>
       </Show>
+    </form>
+  );
+}
+
+/** A mapped value as text: lists joined, an author with reading and role, ids as org: number. */
+function valueText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map(valueText).filter(Boolean).join('; ');
+  if (typeof v === 'object')
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => (['name', 'title', 'term'].includes(k) ? valueText(x) : `${k}: ${valueText(x)}`))
+      .join(', ');
+  return String(v);
+}
+
+/**
+ * 試してみる: one pasted record mapped by the core through the mapping as edited (the open field's
+ * rules, not yet saved) or as saved; the bibliographic fields it gives, or why it would be rejected.
+ */
+function MappingPreview(props: { name: string; override: () => Override | undefined }) {
+  const run = createSave();
+  const [record, setRecord] = createSignal('');
+  const [result, setResult] = createSignal<PreviewResult | null>(null);
+  const submit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = async (e) => {
+    e.preventDefault();
+    const override = props.override();
+    const out = await run.run(() =>
+      call(
+        mappingsApi[':name'].preview.$post({
+          param: { name: props.name },
+          json: { record: record(), ...(override ? { override } : {}) },
+        }),
+      ),
+    );
+    setResult(out ?? null);
+  };
+  const elsewhere = () => (run.problem()?.issues ?? []).filter((i) => i.path !== 'record');
+  const rows = () =>
+    Object.entries(result()?.bib ?? {})
+      .map(([k, v]) => ({ k, text: valueText(v) }))
+      .filter((r) => r.text !== '');
+  return (
+    <form class="marc-preview span-all" aria-labelledby="marc-preview-title" onSubmit={submit}>
+      <h3 id="marc-preview-title">{t('marc.previewTitle')}</h3>
+      <p class="hint">{t('marc.previewIntro')}</p>
+      <TextField
+        id="marc-preview-record"
+        label={t('marc.previewRecord')}
+        multiline
+        class="field grow"
+        value={record()}
+        onInput={setRecord}
+        issue={issueFor(run.problem(), 'record')}
+      />
+      <Show when={elsewhere().length}>
+        <IssueList issues={elsewhere()} />
+      </Show>
+      <button type="submit" class="button-quiet" disabled={run.busy() || !record().trim()}>
+        {t('marc.previewRun')}
+      </button>
+      <div aria-live="polite">
+        <Show when={result()}>
+          {(r) => (
+            <>
+              <Show when={r().rejected}>
+                {(reason) => <p class="alert">{t('marc.previewRejected', { reason: reason() })}</p>}
+              </Show>
+              <Show when={r().warnings.length}>
+                <p>{t('marc.previewWarnings')}:</p>
+                <ul>
+                  <For each={r().warnings}>{(w) => <li>{w}</li>}</For>
+                </ul>
+              </Show>
+              <Show when={rows().length}>
+                <RowsTable
+                  rows={rows()}
+                  none=""
+                  head={
+                    <>
+                      <th scope="col">{t('marc.previewField')}</th>
+                      <th scope="col">{t('marc.previewValue')}</th>
+                    </>
+                  }
+                  row={(x) => (
+                    <tr>
+                      <th scope="row" class="mono">
+                        {x.k}
+                      </th>
+                      <td>{x.text}</td>
+                    </tr>
+                  )}
+                />
+              </Show>
+            </>
+          )}
+        </Show>
+      </div>
     </form>
   );
 }
