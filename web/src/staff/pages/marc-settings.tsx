@@ -60,8 +60,9 @@ export function MarcSettings() {
 
 /**
  * MARCマッピング: for the chosen mapping, each target field with the rules imports use and where they
- * come from (the shipped default or this library); a field's rules are edited as rows of tag and
- * subfields, or put back to the default.
+ * come from (the shipped default or this library); a field's rules are edited as rows (every
+ * property of a rule, in order) or put back to the default; the mapping's own settings above, and
+ * 試してみる below maps a pasted record through the rules being edited.
  */
 function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
   const list = props.list;
@@ -72,7 +73,8 @@ function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
   const [draft, setDraft] = createSignal<Rule[] | null>(null);
   const current = () => list.data()?.mappings.find((m) => m.name === name());
 
-  const put = async (override: Override | null): Promise<boolean> => {
+  /** store (or drop) the override; `close` ends the editing of a field (the mapping-level form leaves it open) */
+  const put = async (override: Override | null, close = true): Promise<boolean> => {
     const view = await save.run(() =>
       call(
         override
@@ -82,7 +84,7 @@ function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
     );
     if (view) {
       list.mutate(view);
-      setEditing(null);
+      if (close) setEditing(null);
     }
     return view !== undefined;
   };
@@ -133,7 +135,7 @@ function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
                   encodings={view().encodings}
                   problem={save.problem()}
                   busy={save.busy()}
-                  onSave={put}
+                  onSave={(override) => put(override, false)}
                 />
               )}
             </Show>
