@@ -3,12 +3,15 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
 import { bibRecords, jobRuns, marcPoolRecords, operationLog } from '../src/db/schema/index.ts';
+import { AppError } from '../src/domain/errors.ts';
 import { runDueDailyJobs } from '../src/domain/jobs/daily.ts';
 import type { BibFields } from '../src/domain/marc/bib-fields.ts';
 import { bibToMarc } from '../src/domain/marc/bib-to-marc.ts';
 import { encodeIso2709 } from '../src/domain/marc/iso2709-writer.ts';
+import { saveMarcMappingOverride } from '../src/domain/marc/mapping-settings.ts';
+import { encodeMarcXmlRecord, MARCXML_HEAD, MARCXML_TAIL } from '../src/domain/marc/marcxml.ts';
 import { makeLibrary } from './support/library-fixture.ts';
-import { addStaffWith, call, login, silentLogger, testApp } from './support/test-app.ts';
+import { addStaffWith, adminCtx, call, login, silentLogger, testApp } from './support/test-app.ts';
 import { freshDatabase } from './support/test-db.ts';
 
 let database: Database;
@@ -37,46 +40,44 @@ const isbn = (n: number) => {
   return first12 + ean13CheckDigit(first12);
 };
 
+type Made = { id: string; title: string; varying: string; n: number; barcode: string };
 /** A MARC 21 record that also carries a 246 (varying form of title) and the supplier's 852 $p. */
-function marcFile(records: { id: string; title: string; varying: string; n: number; barcode: string }[]) {
-  return Buffer.concat(
-    records.map((r) => {
-      const marc = bibToMarc({
-        title: r.title,
-        titleReading: '',
-        responsibility: '',
-        otherTitles: [],
-        authors: [{ name: '宮良 星子', reading: 'ミヤラ セイコ' }],
-        edition: '',
-        publisher: '',
-        pubPlace: '',
-        pubDate: '',
-        pubYear: null,
-        extent: '',
-        isbn: isbn(r.n),
-        isbn10: null,
-        ndc: '913.6',
-        subjects: [],
-        seriesTitle: null,
-        volume: null,
-        language: 'jpn',
-        notes: [],
-        summary: '',
-        trcNumber: r.id,
-        jpNumber: null,
-        sourceIds: { TRC: r.id },
-        id: '00000000-0000-4000-8000-000000000000',
-        createdAt: new Date('2026-11-20T00:00:00Z'),
-        updatedAt: new Date('2026-11-20T00:00:00Z'),
-      } satisfies BibFields & Json);
-      marc.fields.push(
-        { tag: '246', ind1: '3', ind2: ' ', subfields: [{ code: 'a', value: r.varying }] },
-        { tag: '852', ind1: ' ', ind2: ' ', subfields: [{ code: 'p', value: r.barcode }] },
-      );
-      return encodeIso2709(marc);
-    }),
+function marcRecordOf(r: Made) {
+  const marc = bibToMarc({
+    title: r.title,
+    titleReading: '',
+    responsibility: '',
+    otherTitles: [],
+    authors: [{ name: '宮良 星子', reading: 'ミヤラ セイコ' }],
+    edition: '',
+    publisher: '',
+    pubPlace: '',
+    pubDate: '',
+    pubYear: null,
+    extent: '',
+    isbn: isbn(r.n),
+    isbn10: null,
+    ndc: '913.6',
+    subjects: [],
+    seriesTitle: null,
+    volume: null,
+    language: 'jpn',
+    notes: [],
+    summary: '',
+    trcNumber: r.id,
+    jpNumber: null,
+    sourceIds: { TRC: r.id },
+    id: '00000000-0000-4000-8000-000000000000',
+    createdAt: new Date('2026-11-20T00:00:00Z'),
+    updatedAt: new Date('2026-11-20T00:00:00Z'),
+  } satisfies BibFields & Json);
+  marc.fields.push(
+    { tag: '246', ind1: '3', ind2: ' ', subfields: [{ code: 'a', value: r.varying }] },
+    { tag: '852', ind1: ' ', ind2: ' ', subfields: [{ code: 'p', value: r.barcode }] },
   );
+  return marc;
 }
+const marcFile = (records: Made[]) => Buffer.concat(records.map((r) => encodeIso2709(marcRecordOf(r))));
 const upload = async (path: string, body: Buffer) => {
   const res = await app.request(path, {
     method: 'POST',
@@ -238,6 +239,51 @@ describe('MARC mapping per library (MARCマッピング)', () => {
     expect(await logged('settings.marcMapping')).toEqual([]);
   });
 
+  it('validates every rule property and the mapping-level ones, storing nothing invalid', async () => {
+    const put = (body: unknown) => send(librarian, 'PUT', '/api/catalog-settings/marc-mappings/trc', body);
+    const bad = await put({
+      encoding: 'klingon-8',
+      readingScript: '',
+      fields: {
+        title: [
+          { tag: '251', subfields: 'a', when: { subfield: 'a', pattern: '([' } },
+          { tag: '245', positions: [5, 5], ind1: '10', ind2: 'X' },
+        ],
+        notes: [
+          { tag: '500', positions: [-1, 3], label: 'x'.repeat(41), when: { subfield: 'A', pattern: 'a' } },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(pathsOf(bad).sort()).toEqual([
+      'encoding',
+      'fields.notes.0.label',
+      'fields.notes.0.positions.0',
+      'fields.notes.0.when.subfield',
+      'fields.title.0.when.pattern',
+      'fields.title.1.ind1',
+      'fields.title.1.ind2',
+      'fields.title.1.positions',
+      'readingScript',
+    ]);
+    const issue = (path: string) => (bad.body.issues as Json[]).find((i) => i.path === path)!.message;
+    expect(issue('fields.title.0.when.pattern')).toBe('not a valid regular expression');
+    expect(issue('fields.title.1.positions')).toMatch(/start comes before the end/);
+    // the domain verb refuses the same without the route's validation before it
+    const domain = await saveMarcMappingOverride(
+      adminCtx(database, lib.tenantId, lib.staffIds.admin!),
+      'trc',
+      {
+        fields: { title: [{ tag: '245', positions: [9, 3] }] },
+      },
+    ).catch((e: AppError) => e);
+    expect(domain).toBeInstanceOf(AppError);
+    expect((domain as AppError).issues?.map((i) => i.path)).toEqual(['fields.title.0.positions']);
+    const list = await send(counter, 'GET', '/api/catalog-settings/marc-mappings');
+    expect(list.body.mappings.find((m: Json) => m.name === 'trc').override).toBeNull();
+    expect(await logged('settings.marcMapping')).toEqual([]);
+  });
+
   it('saves an override (logged before/after) that the next import honours; reset goes back', async () => {
     const file = marcFile([
       { id: '27000001', title: '本来の書名', varying: '別の書名', n: 1, barcode: '7100001' },
@@ -264,6 +310,104 @@ describe('MARC mapping per library (MARCマッピング)', () => {
     const [resetEntry] = await logged('settings.marcMapping.reset');
     expect(resetEntry!.details).toEqual({ mapping: 'marc21', before: titleFrom246, after: 'default' });
     expect((await send(librarian, 'DELETE', '/api/catalog-settings/marc-mappings/marc21')).status).toBe(404);
+  });
+
+  it('saves the advanced properties; null drops the default reading script or encoding', async () => {
+    const override = {
+      sourceOrg: 'NDL',
+      readingScript: null,
+      encoding: 'utf-8',
+      fields: {
+        notes: [
+          {
+            tag: '246',
+            ind1: '3',
+            ind2: ' ',
+            subfields: 'a',
+            when: { subfield: 'a', pattern: '^別' },
+            label: '異なる書名: ',
+            separator: ' -- ',
+          },
+          { tag: '852', subfields: 'p', prefix: '72', each: true },
+        ],
+        pubYear: [{ tag: '008', positions: [7, 11] }],
+      },
+    };
+    const saved = await send(librarian, 'PUT', '/api/catalog-settings/marc-mappings/marc21', override);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body.encodings).toContain('shift_jis');
+    const m = saved.body.mappings.find((x: Json) => x.name === 'marc21');
+    expect(m.override).toEqual(override);
+    expect(m.effective).toMatchObject({ sourceOrg: 'NDL', encoding: 'utf-8', fields: override.fields });
+    expect(m.effective).not.toHaveProperty('readingScript');
+    expect(m.default.readingScript).toBe('$1');
+    const entries = await logged('settings.marcMapping');
+    expect(entries.at(-1)!.details).toMatchObject({ mapping: 'marc21', after: override });
+
+    await upload(
+      '/api/marc/import?mapping=marc21',
+      marcFile([
+        { id: '27000002', title: '本来の書名二', varying: '別の書名二', n: 2, barcode: '7200002' },
+        { id: '27000003', title: '本来の書名三', varying: '違う書名三', n: 3, barcode: '7100003' },
+      ]),
+    );
+    const imported = await database.db
+      .select({ trc: bibRecords.trcNumber, notes: bibRecords.notes })
+      .from(bibRecords)
+      .where(
+        and(eq(bibRecords.tenantId, lib.tenantId), inArray(bibRecords.trcNumber, ['27000002', '27000003'])),
+      )
+      .orderBy(bibRecords.trcNumber);
+    // the 246 note only where $a matches ^別; the 852 $p only where it starts 72, without the prefix
+    expect(imported.map((b) => b.notes)).toEqual([['異なる書名: 別の書名二', '00002'], []]);
+    expect((await send(librarian, 'DELETE', '/api/catalog-settings/marc-mappings/marc21')).status).toBe(200);
+  });
+
+  it('previews a pasted record through the saved or an edited, unsaved mapping; imports and saves nothing', async () => {
+    const made = { id: '27000009', title: '本来の書名九', varying: '別の書名九', n: 9, barcode: '7100009' };
+    const xml = MARCXML_HEAD + encodeMarcXmlRecord(marcRecordOf(made)) + MARCXML_TAIL;
+    const iso = Buffer.from(encodeIso2709(marcRecordOf(made))).toString('utf8');
+    const preview = (body: Json, cookie = counter) =>
+      send(cookie, 'POST', '/api/catalog-settings/marc-mappings/marc21/preview', body);
+    const logsBefore = (await logged('settings.marcMapping')).length;
+
+    const saved = await preview({ record: xml });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body).toMatchObject({ rejected: null, warnings: [] });
+    expect(saved.body.bib).toMatchObject({ title: '本来の書名九', isbn: isbn(9), trcNumber: '27000009' });
+
+    const titleFrom = (pattern: string) => ({
+      fields: { title: [{ tag: '246', subfields: 'a', when: { subfield: 'a', pattern } }] },
+    });
+    for (const record of [xml, iso]) {
+      const edited = await preview({ record, override: titleFrom('^別') });
+      expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+      expect(edited.body.bib.title).toBe('別の書名九');
+      expect(edited.body.bib.authors).toEqual([{ name: '宮良 星子', reading: 'ミヤラ セイコ' }]);
+    }
+    const rejected = await preview({ record: xml, override: titleFrom('^違') });
+    expect(rejected.body).toMatchObject({ bib: null, rejected: 'no title (246)' });
+    // two records: the first is mapped, with a warning
+    const two = await preview({ record: iso + iso });
+    expect(two.body.warnings).toEqual(['only the first record is mapped']);
+
+    const badRegex = await preview({ record: xml, override: titleFrom('(') });
+    expect(badRegex.status).toBe(400);
+    expect(pathsOf(badRegex)).toEqual(['override.fields.title.0.when.pattern']);
+    const garbage = await preview({ record: 'not a MARC record at all' });
+    expect(garbage.status).toBe(400);
+    expect(pathsOf(garbage)).toEqual(['record']);
+    expect(pathsOf(await preview({ record: '<collection></collection>' }))).toEqual(['record']);
+    expect((await preview({ record: xml }, cataloguer)).status).toBe(403);
+
+    const [kept] = await database.db
+      .select({ id: bibRecords.id })
+      .from(bibRecords)
+      .where(and(eq(bibRecords.tenantId, lib.tenantId), eq(bibRecords.trcNumber, '27000009')));
+    expect(kept).toBeUndefined();
+    const list = await send(counter, 'GET', '/api/catalog-settings/marc-mappings');
+    expect(list.body.mappings.find((m: Json) => m.name === 'marc21').override).toBeNull();
+    expect(await logged('settings.marcMapping')).toHaveLength(logsBefore);
   });
 });
 

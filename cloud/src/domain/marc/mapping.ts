@@ -11,7 +11,10 @@ export const MappingRule = z.object({
   /** subfield codes to take, in the order they appear in the field; absent for control fields */
   subfields: z.string().optional(),
   /** [start, end) character positions of a control field (008/35-37 → [35, 38]) or of the joined subfields (100 $a/9-12) */
-  positions: z.tuple([z.number().int().min(0), z.number().int().min(1)]).optional(),
+  positions: z
+    .tuple([z.number().int().min(0), z.number().int().min(1)])
+    .refine(([start, end]) => start < end, 'the start comes before the end: [start, end)')
+    .optional(),
   ind1: z.string().length(1).optional(),
   ind2: z.string().length(1).optional(),
   when: z.object({ subfield: z.string().length(1), pattern: z.string() }).optional(),
@@ -81,7 +84,8 @@ export const DEFAULT_MAPPINGS: Record<string, Mapping> = {
 /**
  * The mapping to import with: the default of that name with the tenant's override laid over it,
  * field by field (`{ trc: { fields: { title: [...] } } }` replaces only the title rules), or a
- * mapping the tenant defined entirely. Throws with the offending path when the override is invalid.
+ * mapping the tenant defined entirely; `readingScript: null` or `encoding: null` there removes the
+ * default's. Throws with the offending path when the override is invalid.
  */
 export function resolveMapping(name: string, tenantSettings: Record<string, unknown>): Mapping {
   const overrides = (tenantSettings.marcMapping ?? {}) as Record<string, unknown>;
@@ -91,12 +95,14 @@ export function resolveMapping(name: string, tenantSettings: Record<string, unkn
     throw new UnknownMappingError(name, [
       ...new Set([...Object.keys(DEFAULT_MAPPINGS), ...Object.keys(overrides)]),
     ]);
-  const merged = {
+  const merged: Record<string, unknown> = {
     ...(base ?? { name, description: '', sourceOrg: 'local', fields: {} }),
     ...(own ?? {}),
     name,
     fields: { ...(base?.fields ?? {}), ...(own?.fields ?? {}) },
   };
+  // null in the override drops the default's value: no 880 readings, the encoding detected
+  for (const key of ['readingScript', 'encoding']) if (merged[key] === null) delete merged[key];
   const parsed = Mapping.safeParse(merged);
   if (!parsed.success)
     throw new InvalidMappingError(

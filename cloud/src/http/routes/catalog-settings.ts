@@ -12,6 +12,8 @@ import {
   listMarcMappings,
   MAPPING_NAME,
   MarcMappingOverride,
+  MarcMappingPreviewInput,
+  previewMarcMapping,
   resetMarcMapping,
   saveMarcMappingOverride,
 } from '../../domain/marc/mapping-settings.ts';
@@ -78,6 +80,8 @@ const NameParam = z.object({
 const MarcMappingsView = z
   .object({
     targets: z.array(z.string()),
+    /** the encodings to offer (any name iconv-lite knows is accepted) */
+    encodings: z.array(z.string()),
     mappings: z.array(
       z.object({
         name: z.string(),
@@ -115,6 +119,28 @@ const resetMappingRoute = route('settings.write', {
   request: { params: NameParam },
   responses: { 200: json(MarcMappingsView, 'The mappings'), ...standardErrors },
 });
+const previewMappingRoute = route('settings.read', {
+  method: 'post',
+  path: '/catalog-settings/marc-mappings/{name}/preview',
+  operationId: 'previewMarcMapping',
+  tags: ['settings'],
+  summary:
+    'MARCマッピングの試し / map one pasted record (MARCXML or ISO 2709) through the mapping, with an unsaved override if given; nothing is imported',
+  request: { params: NameParam, body: jsonBody(MarcMappingPreviewInput) },
+  responses: {
+    200: json(
+      z
+        .object({
+          bib: z.record(z.string(), z.unknown()).nullable(),
+          rejected: z.string().nullable(),
+          warnings: z.array(z.string()),
+        })
+        .openapi('MarcMappingPreview'),
+      'The bibliographic fields the record becomes, or why the mapping rejects it',
+    ),
+    ...standardErrors,
+  },
+});
 
 const getPoolRoute = route('settings.read', {
   method: 'get',
@@ -150,6 +176,9 @@ export const catalogSettingsRoutes = () =>
         await saveMarcMappingOverride(c.get('ctx'), c.req.valid('param').name, c.req.valid('json')),
         200,
       ),
+    )
+    .openapi(previewMappingRoute, async (c) =>
+      c.json(await previewMarcMapping(c.get('ctx'), c.req.valid('param').name, c.req.valid('json')), 200),
     )
     .openapi(resetMappingRoute, async (c) =>
       c.json(await resetMarcMapping(c.get('ctx'), c.req.valid('param').name), 200),
