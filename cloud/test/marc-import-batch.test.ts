@@ -255,17 +255,35 @@ describe('MARC import in batches', { timeout: 240_000 }, () => {
       { ...twice, tenantId: ctx.tenantId, title: 'ひとつめ' },
       { ...twice, tenantId: ctx.tenantId, title: 'ふたつめ' },
     ]);
+    // a record the library holds under TRC number T9, which the file's fourth record updates
+    const [held] = await database.db
+      .insert(bibRecords)
+      .values({ ...bibNo(6000), tenantId: ctx.tenantId, trcNumber: 'T9', sourceIds: { TRC: 'T9' } })
+      .returning({ id: bibRecords.id });
     const incoming = [bibNo(1), { ...twice, title: '三つめ' }, bibNo(2)].map((b) => ({
       ...b,
       sourceIds: {},
       jpNumber: null,
     }));
-    const report = await importMarc(ctx, { source: [fileOf(incoming)], format: 'iso2709' });
-    expect(report).toMatchObject({ processed: 3, created: 2, rejected: 1 });
-    expect(report.rejections[0]).toMatchObject({
-      position: 2,
-      reason: expect.stringMatching(/several records/),
-    });
+    // the same ISBN as the rejected record (one chain): applied after it, matched by its TRC number
+    const fourth = { ...bibNo(6000), isbn: twice.isbn, trcNumber: 'T9', sourceIds: { TRC: 'T9' } };
+    const report = await importMarc(ctx, { source: [fileOf([...incoming, fourth])], format: 'iso2709' });
+    expect(report).toMatchObject({ processed: 4, created: 2, updated: 1, rejected: 1 });
+    expect(report.rejections).toEqual([
+      expect.objectContaining({ position: 2, reason: expect.stringMatching(/several records/) }),
+    ]);
+    const [after] = await database.db
+      .select({ isbn: bibRecords.isbn })
+      .from(bibRecords)
+      .where(eq(bibRecords.id, held!.id));
+    expect(after!.isbn).toBe(twice.isbn);
+    // and nothing of the rejected record: the two it could be are as they were
+    const same = await database.db
+      .select({ title: bibRecords.title })
+      .from(bibRecords)
+      .where(and(eq(bibRecords.tenantId, ctx.tenantId), eq(bibRecords.isbn, twice.isbn!)))
+      .orderBy(asc(bibRecords.title));
+    expect(same.map((r) => r.title).sort()).toEqual([bibNo(6000).title, 'ひとつめ', 'ふたつめ'].sort());
   });
 });
 
