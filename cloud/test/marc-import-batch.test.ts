@@ -18,7 +18,7 @@ import { freshDatabase } from './support/test-db.ts';
 
 /**
  * The import writes a batch of records at once (one match query, one insert, one update, one log
- * insert); these files are longer than a batch (1,000) and must give exactly what saving the records
+ * insert); these files are longer than a batch (1,000 here) and must give exactly what saving the records
  * one by one gives: rows, search index, search results, log, and the same report.
  */
 let database: Database;
@@ -168,12 +168,14 @@ describe('MARC import in batches', { timeout: 240_000 }, () => {
   for (let i = 0; i < 10; i++)
     bibs.push({ ...bibNo(i * 3), jpNumber: null, sourceIds: {}, extent: `${700 + i}p ; 22cm` });
   const file = fileOf(bibs);
+  // two batches whatever the default batch size
+  const BATCH = 1000;
 
   it('gives the same rows, search index, search results and log as saving record by record', async () => {
     const a = ctxs.batcha!;
     const b = ctxs.batchb!;
     const before = statements;
-    const report = await importMarc(a, { source: [file], format: 'iso2709' });
+    const report = await importMarc(a, { source: [file], format: 'iso2709', batchSize: BATCH });
     // a few statements a batch and round, not several a record: the related records (ISBN pairs,
     // repeats) went in rounds too, none record by record
     expect(statements - before).toBeLessThan(60);
@@ -195,7 +197,7 @@ describe('MARC import in batches', { timeout: 240_000 }, () => {
     const a = ctxs.batcha!;
     const before = await rowsOf(a);
     const log = await logOf(a);
-    const again = await importMarc(a, { source: [file], format: 'iso2709' });
+    const again = await importMarc(a, { source: [file], format: 'iso2709', batchSize: BATCH });
     // the in-file repeats (ISBN pairs across schemes, changed extents) update their record back and forth, as
     // record by record does; everything else is unchanged
     const old = await oneByOne(ctxs.batchb!, file);
