@@ -156,6 +156,69 @@ export async function searchBench(db: Db, tenantId: string, kit: BenchKit) {
   );
   table(['query', 'n', 'p50', 'p95', `>${SEARCH_EXACT_LIMIT} hits`, 'ORDER BY p50', 'ORDER BY p95'], sorted);
   if (trgm) await db.execute(sql`drop index if exists bench_bib_title_trgm`);
+  await neighbourSearch(db, kit, first, rows);
+}
+
+/**
+ * The same relevance searches with another library in the database: a cloud service holds many
+ * libraries in one database, and a search must read only its own library's part of the index.
+ * The neighbour is a copy of this library's first BENCH_NEIGHBOUR_RECORDS records (default 200,000;
+ * 0 skips it) — the same words, the hardest case — dropped afterwards.
+ */
+async function neighbourSearch(
+  db: Db,
+  kit: BenchKit,
+  first: (q: string) => Promise<unknown>,
+  alone: (string | number)[][],
+) {
+  const { out, table, ms, fmt, percentile, timeEach } = kit;
+  const wanted = Number(process.env.BENCH_NEIGHBOUR_RECORDS ?? '200000');
+  if (!(wanted > 0)) return;
+  await dropScratchTenants(db, 'neighbourbench');
+  const t0 = performance.now();
+  const [neighbour] = await db
+    .insert(tenants)
+    .values({ code: 'neighbourbench', nameJa: 'となりの図書館', nameEn: 'Neighbour library' })
+    .returning({ id: tenants.id });
+  try {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`set local gin_pending_list_limit = '512MB'`);
+      await tx.execute(sql`
+        insert into bib_records (id, tenant_id, title, title_reading, pub_year, isbn, ndc, search_grams, created_at, updated_at)
+        select gen_random_uuid(), ${neighbour!.id}, title, title_reading, pub_year, isbn, ndc, search_grams, now(), now()
+        from bib_records where tenant_id <> ${neighbour!.id} order by created_at limit ${wanted}`);
+      await tx.execute(sql`select gin_clean_pending_list('bib_records_tenant_grams'::regclass)`);
+    });
+    await db.execute(sql`analyze bib_records`);
+    const copied = performance.now() - t0;
+    const N = Number(process.env.BENCH_SEARCHES ?? '60');
+    const rows: (string | number)[][] = [];
+    for (const [label, terms] of [
+      ['one character (猫 星 海 …)', ONE_CHAR],
+      ['two characters (沖縄 料理 …)', TWO_CHAR],
+      ['long (図書館 ヤエヤマ 殺人事件 …)', LONG],
+    ] as const) {
+      for (const t of terms) await first(t);
+      const times = await timeEach(N, (i) => first(terms[i % terms.length]!));
+      const before = alone.find((r) => r[0] === label);
+      rows.push([
+        label,
+        N,
+        ms(percentile(times, 0.5)),
+        ms(percentile(times, 0.95)),
+        before?.[2] ?? '',
+        before?.[3] ?? '',
+      ]);
+    }
+    out();
+    out(
+      `Catalogue search with a neighbour library of ${fmt(wanted)} records (copies of this library's) in the same database (set up in ${ms(copied)}); beside: this library alone, above`,
+    );
+    table(['query', 'n', 'p50', 'p95', 'alone p50', 'alone p95'], rows);
+  } finally {
+    await dropScratchTenants(db, 'neighbourbench');
+    await db.execute(sql`analyze bib_records`);
+  }
 }
 
 /** marcjs's streaming ISO 2709 parser over a file: records per second */
@@ -295,14 +358,19 @@ export async function marcBench(db: Db, tenantId: string, kit: BenchKit) {
 }
 
 /**
- * Delete the empty-library import's tenants and everything they hold, so a kept bench database stays
+ * The empty-library import's tenants and everything they hold are deleted, so a kept bench database stays
  * one library as generated (more libraries change the planner's estimates for the other parts).
  * Every table with a tenant_id is cleared of them at once, the foreign keys' checks skipped.
  */
 async function dropMarcBenchTenants(db: Db) {
+  await dropScratchTenants(db, 'marcbench');
+}
+
+/** Delete the tenants whose code starts with `prefix` and everything they hold (see dropMarcBenchTenants). */
+async function dropScratchTenants(db: Db, prefix: string) {
   await db.transaction(async (tx) => {
     const ids = resultRows<{ id: string }>(
-      await tx.execute(sql`select id from tenants where code like 'marcbench%'`),
+      await tx.execute(sql`select id from tenants where code like ${`${prefix}%`}`),
     ).map((r) => r.id);
     if (ids.length === 0) return;
     const list = sql`${`{${ids.join(',')}}`}::uuid[]`;

@@ -76,10 +76,10 @@ export const bibRecords = pgTable(
     // entries a record pile up there and merges them sorted at the end of its transaction, several
     // times cheaper than one index insertion each. Our connections keep it at 64 kB otherwise
     // (openDatabase), so a search never scans a long one — PGlite has no autovacuum to clean it.
-    // The library comes first (btree_gin): with several libraries in one database, a search reads
-    // only its own library's posting lists — GIN intersects the library's entry with the query's
-    // grams inside one index scan, where a grams-only index handed every library's hits to a filter
-    // or a BitmapAnd with a B-tree over the whole library (two characters: p95 24 → 50 ms).
+    // The library comes first (btree_gin): with several libraries in one database, GIN intersects
+    // the library's entry with the query's grams inside one index scan, where a grams-only index
+    // handed every library's hits to a filter or a BitmapAnd with a B-tree over the whole library
+    // (two characters: p95 24 → 50 ms). The grams' posting lists are still shared by the libraries.
     index('bib_records_tenant_grams').using('gin', t.tenantId, t.searchGrams).with({ fastupdate: true }),
     // MARC import matches records by any source's id: source_ids @> {"org": "id"}
     index('bib_records_source_ids').using('gin', sql`${t.sourceIds} jsonb_path_ops`),
