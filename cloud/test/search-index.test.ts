@@ -96,6 +96,24 @@ describe('the n-gram index on the demo collection', () => {
     }
   });
 
+  it('matches a MARC source id within the library by one index scan (tenant and id together)', async () => {
+    // the plan the import's probe can have (sequential scans off: the demo table is small enough
+    // that either plan is cheap); what matters is that the library is in the index condition
+    const plan = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      return rowsOf<Record<string, string>>(
+        await tx.execute(
+          sql`explain select id from bib_records where tenant_id = ${ctx.tenantId} and source_ids @> ${JSON.stringify({ TRC: '12345678' })}::jsonb`,
+        ),
+      )
+        .map((r) => Object.values(r)[0])
+        .join('\n');
+    });
+    expect(plan).toMatch(
+      /Bitmap Index Scan on bib_records_tenant_source_ids[^\n]*\n\s+Index Cond: \(\(tenant_id = /,
+    );
+  });
+
   it('prints query times beside the ILIKE search it replaced', async () => {
     const lines: string[] = [];
     for (const q of ['海', '沖縄', '八重山', 'ヤエヤマ', 'ねこ', 'title:うみ* year:2000-']) {

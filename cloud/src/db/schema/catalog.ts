@@ -82,7 +82,9 @@ export const bibRecords = pgTable(
     // (two characters: p95 24 → 50 ms). The grams' posting lists are still shared by the libraries.
     index('bib_records_tenant_grams').using('gin', t.tenantId, t.searchGrams).with({ fastupdate: true }),
     // MARC import matches records by any source's id: source_ids @> {"org": "id"}
-    index('bib_records_source_ids').using('gin', sql`${t.sourceIds} jsonb_path_ops`),
+    // …led by the library like the grams: TRC numbers are the same in every library that buys TRC
+    // MARC, so a probe by source id alone would meet each of them in every library of the database
+    index('bib_records_tenant_source_ids').using('gin', t.tenantId, sql`${t.sourceIds} jsonb_path_ops`),
     // Newest and 五十音順 (search-bibs.ts): the whole catalogue is walked in order and the walk stops
     // at the page; with a query they bound each run of sort buckets to its stretch. The reading key
     // is a prefix (an index entry must stay under 2.7 kB); ties on it are ordered by the full

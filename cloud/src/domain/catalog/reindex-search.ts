@@ -25,7 +25,7 @@ async function writeGrams(db: DbOrTx, tenantId: string, rows: BibRow[]) {
 export async function flushSearchIndex(db: DbOrTx) {
   // bib_records' other GIN index (source ids, which a MARC import matches by) collects one too
   await db.execute(
-    sql`select gin_clean_pending_list('bib_records_tenant_grams'::regclass), gin_clean_pending_list('bib_records_source_ids'::regclass)`,
+    sql`select gin_clean_pending_list('bib_records_tenant_grams'::regclass), gin_clean_pending_list('bib_records_tenant_source_ids'::regclass)`,
   );
 }
 

@@ -387,9 +387,8 @@ async function candidates(tx: Tx, tenantId: string, bibs: BibFields[]) {
       union
       select b.id from jsonb_array_elements(${JSON.stringify(probes)}::jsonb) as p(v)
       cross join lateral (
-        select id, tenant_id from bib_records where source_ids @> p.v offset 0
-      ) as b
-      where b.tenant_id = ${tenantId}`),
+        select id from bib_records where tenant_id = ${tenantId} and source_ids @> p.v offset 0
+      ) as b`),
   ).map((r) => r.id);
   const ids = [...new Set([...ownIds, ...found])];
   const rows = (
