@@ -19,9 +19,9 @@ import { agents, devices, tenants } from '../db/schema/index.ts';
 import { type FleetError, RecentErrors } from '../domain/devices/recent-errors.ts';
 import { AppError } from '../domain/errors.ts';
 import { loggableError } from '../domain/loggable-error.ts';
-import { applyPrintJobEvent } from '../domain/printing/print-jobs.ts';
+import { applyPrintJobEvent, resendWaitingJobs } from '../domain/printing/print-jobs.ts';
 
-type Pending = { resolve: (r: AgentResponse) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (r: AgentResponse) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 /** What domain verbs may ask of the device side (kept free of MQTT types). */
 export type AgentPort = {
@@ -41,6 +41,8 @@ export class AgentBridge implements AgentPort {
   private readonly errors = new RecentErrors();
   /** the device statuses last seen, so a problem is listed once when it starts, not at every info */
   private readonly deviceStatus = new Map<string, string>();
+  /** resends of waiting print jobs under way (an agent came online), awaited by `stop` */
+  private readonly resends = new Set<Promise<unknown>>();
 
   constructor(
     private readonly opts: {
@@ -168,7 +170,13 @@ export class AgentBridge implements AgentPort {
     } else if (kind === 'state') {
       const s = AgentState.safeParse(body);
       if (!s.success || !isUuid(tenantId) || !isUuid(agentId)) return;
-      await db.update(agents).set({ status: s.data.status, lastSeenAt: new Date() }).where(mine);
+      const found = await db
+        .update(agents)
+        .set({ status: s.data.status, lastSeenAt: new Date() })
+        .where(mine)
+        .returning({ id: agents.id });
+      // the agent is (back) online: its print jobs that waited for it go out now
+      if (found.length > 0 && s.data.status === 'online') this.resendWaiting(tenantId, agentId);
     } else if (kind === 'info') {
       const i = AgentInfo.safeParse(body);
       if (!i.success || !isUuid(tenantId) || !isUuid(agentId)) return;
@@ -206,6 +214,23 @@ export class AgentBridge implements AgentPort {
         }
       });
     }
+  }
+
+  /**
+   * Send the print jobs that waited for an agent now online. Every `online` message (a reconnect, a
+   * re-announce, the retained state seen again after the core reconnects) triggers one; the jobs'
+   * claims keep two at once from sending a job twice.
+   */
+  private resendWaiting(tenantId: string, agentId: string): void {
+    const run = resendWaitingJobs(this.opts.db, this, tenantId, agentId)
+      .then((sent) => {
+        if (sent > 0) this.opts.logger.info({ tenantId, agentId, sent }, 'waiting print jobs sent');
+      })
+      .catch((err) =>
+        this.opts.logger.error({ err: loggableError(err), tenantId, agentId }, 'resending print jobs failed'),
+      )
+      .finally(() => this.resends.delete(run));
+    this.resends.add(run);
   }
 
   recentErrors(tenantId: string, agentId: string): FleetError[] {
@@ -251,7 +276,7 @@ export class AgentBridge implements AgentPort {
         this.pending.delete(key);
         reject(new AppError('agentTimeout'));
       }, timeoutMs);
-      this.pending.set(key, { resolve, timer });
+      this.pending.set(key, { resolve, reject, timer });
       client.publish(topics.request(tenantId, agentId), JSON.stringify(req), { qos: 1 }, (err) => {
         if (err) {
           clearTimeout(timer);
@@ -263,9 +288,14 @@ export class AgentBridge implements AgentPort {
   }
 
   async stop(): Promise<void> {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    // requests still waiting for an answer will not get one: they end as not delivered
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new AppError('agentOffline'));
+    }
     this.pending.clear();
     await this.client?.endAsync();
+    await Promise.allSettled([...this.resends]);
   }
 }
 
