@@ -14,7 +14,21 @@ import {
   spineLabels,
   tokyoDay,
 } from '@bunko/protocols';
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { AgentPort } from '../../broker/agent-bridge.ts';
 import type { Db } from '../../db/client.ts';
 import {
@@ -115,7 +129,7 @@ export const WAITING_REASON =
 export const WAITING_NO_LINK_REASON =
   'waitingForAgent: the core could not reach the broker; the job is sent when the agent is seen online, until the job expires';
 /** Why a job that waited for its agent reads as expired. */
-export const NOT_BACK_REASON = 'agentOffline: the agent was not back online before the job expired';
+export const NOT_BACK_REASON = 'agentNotBack: the agent was not back online before the job expired';
 
 type JobRow = typeof printJobs.$inferSelect;
 
@@ -313,7 +327,9 @@ export async function submitPrintJob(
  * (`claimJob`), so two triggers at once (two `online` messages, two core processes, a submit racing
  * the resend) never send a job twice at the same time; a job sent again after a lost answer is
  * answered from the agent's journal and not printed again. A run that meets a job another sender is
- * sending stops there (that sender goes on in order). Jobs already past their notAfter are settled as
+ * sending stops there (that sender goes on in order) and says when to try again (`retryAt`: when that
+ * sender's wait for an answer is over, or its claim runs out) — the other sender's request may have been
+ * lost while the agent went away and came back. Jobs already past their notAfter are settled as
  * `expired` first. System actions, not operation-logged, like the state changes the agent's messages
  * make. Returns how many jobs were sent.
  */
@@ -323,7 +339,7 @@ export async function resendWaitingJobs(
   tenantId: string,
   agentId: string,
   now: () => Date = () => new Date(),
-): Promise<number> {
+): Promise<{ sent: number; retryAt?: Date }> {
   await expireUnansweredJobs(db, tenantId, now(), agentId);
   const waiting = await db
     .select({ id: printJobs.id })
@@ -346,14 +362,18 @@ export async function resendWaitingJobs(
         .select({ state: printJobs.state, sendingUntil: printJobs.sendingUntil })
         .from(printJobs)
         .where(and(eq(printJobs.tenantId, tenantId), eq(printJobs.id, id)));
-      if (row?.state === 'queued' && row.sendingUntil && row.sendingUntil > new Date()) break;
+      const until = row?.sendingUntil?.getTime();
+      if (row?.state === 'queued' && until && until > Date.now()) {
+        const answerDue = until - SEND_LEASE_MS + ANSWER_TIMEOUT_MS + 2000;
+        return { sent, retryAt: new Date(Math.min(until, answerDue)) };
+      }
       continue;
     }
     const { outcome } = await sendClaimed(db, port, claimed);
     if (outcome === 'undelivered') break;
     sent += 1;
   }
-  return sent;
+  return { sent };
 }
 
 /** An agent's job event (from MQTT): moves the job unless it has ended. Unknown jobs are ignored. */
@@ -363,7 +383,13 @@ export async function applyPrintJobEvent(db: Db, tenantId: string, agentId: stri
   const [row] = await db
     .update(printJobs)
     // the agent has the job (in its journal): it is not sent again, and its content is erased
-    .set({ state: e.data.state, reason: e.data.reason ?? null, updatedAt: new Date(), payload: null })
+    .set({
+      state: e.data.state,
+      reason: e.data.reason ?? null,
+      updatedAt: new Date(),
+      payload: null,
+      ...(e.data.state === 'queued' ? {} : { sendingUntil: null }),
+    })
     .where(
       and(
         eq(printJobs.tenantId, tenantId),
@@ -397,17 +423,7 @@ export const PRINTING_GRACE_MS = 30 * 60_000;
  */
 export async function expireUnansweredJobs(db: Db, tenantId: string, now: Date, agentId?: string) {
   const mine = and(eq(printJobs.tenantId, tenantId), agentId ? eq(printJobs.agentId, agentId) : undefined);
-  const expired = await db
-    .update(printJobs)
-    .set({
-      state: 'expired',
-      reason: sql`case when ${printJobs.reason} like 'waitingForAgent:%' then ${NOT_BACK_REASON} else ${NO_ANSWER_REASON} end`,
-      updatedAt: now,
-      payload: null,
-      sendingUntil: null,
-    })
-    .where(and(mine, eq(printJobs.state, 'queued'), lt(printJobs.notAfter, now)))
-    .returning({ id: printJobs.id });
+  const expired = await expireQueued(db, now, mine);
   const offlineAgents = db
     .select({ id: agents.id })
     .from(agents)
@@ -425,6 +441,30 @@ export async function expireUnansweredJobs(db: Db, tenantId: string, now: Date, 
     )
     .returning({ id: printJobs.id });
   return expired.length + lost.length;
+}
+
+/** `queued` jobs past their notAfter (of `where`) as `expired`, their content erased. */
+async function expireQueued(db: Db, now: Date, where?: SQL) {
+  return db
+    .update(printJobs)
+    .set({
+      state: 'expired',
+      reason: sql`case when ${printJobs.reason} like 'waitingForAgent:%' then ${NOT_BACK_REASON} else ${NO_ANSWER_REASON} end`,
+      updatedAt: now,
+      payload: null,
+      sendingUntil: null,
+    })
+    .where(and(where, eq(printJobs.state, 'queued'), lt(printJobs.notAfter, now)))
+    .returning({ id: printJobs.id });
+}
+
+/**
+ * Every tenant's `queued` jobs past their notAfter as `expired` (the core's bridge runs it every
+ * minute): a job that waited for an agent that never came back does not keep its content, nor read
+ * `queued`, until someone lists the jobs. Returns how many.
+ */
+export async function expireWaitingJobs(db: Db, now: Date = new Date()): Promise<number> {
+  return (await expireQueued(db, now)).length;
 }
 
 /** Recent jobs, newest first (the devices page shows them per agent); unanswered ones past their time read as expired. */
