@@ -11,6 +11,7 @@ import {
   NOT_BACK_REASON,
   resendWaitingJobs,
   submitPrintJob,
+  WAITING_BEHIND_REASON,
   WAITING_REASON,
 } from '../../cloud/src/domain/printing/print-jobs.ts';
 import { adminCtx, call, login, silentLogger } from '../../cloud/test/support/test-app.ts';
@@ -251,6 +252,45 @@ describe.each(testBrokers)('print jobs that wait for their agent, over $name', (
     await resendWaitingJobs(core.database.db, core.bridge, core.tenantId, agentId());
     await vi.waitFor(async () => expect((await job(id)).state).toBe('done'), WAIT);
     expect(printer.jobs.length).toBe(before + 1);
+  });
+
+  it('a job asked for while the waiting ones are being sent goes after them', async () => {
+    const held = await capturePrinter();
+    const heldConfig = deviceConfig;
+    deviceConfig = [
+      { ...(heldConfig[0] as object), transport: { type: 'tcp9100', host: '127.0.0.1', port: held.port } },
+    ];
+    const submit = (line: string) =>
+      submitPrintJob(admin(), core.bridge, {
+        agentId: agentId(),
+        deviceKey: 'receipt-1',
+        document: text(line),
+      });
+    try {
+      await stopAgent();
+      const first = await submit('順番 一');
+      const second = await submit('順番 二');
+      held.hold();
+      await startAgent();
+      // the first is at the printer, which holds it: the resend waits for its answer, the second waits
+      await vi.waitFor(() => expect(held.jobs).toHaveLength(1), WAIT);
+      const third = await submit('順番 三');
+      expect(third).toMatchObject({ state: 'queued', reason: WAITING_BEHIND_REASON });
+      held.release();
+      await vi.waitFor(async () => {
+        for (const j of [first, second, third]) expect((await job(j.id)).state).toBe('done');
+      }, WAIT);
+      expect(held.jobs).toHaveLength(3);
+      ['順番 一', '順番 二', '順番 三'].forEach((line, i) => {
+        expect(has(held.jobs[i]!, line), line).toBe(true);
+      });
+    } finally {
+      held.release();
+      await stopAgent();
+      deviceConfig = heldConfig;
+      await startAgent();
+      await held.close();
+    }
   });
 
   it('the link drops while a resent receipt prints and comes back at once: one receipt, the job done', async () => {

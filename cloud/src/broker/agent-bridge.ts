@@ -26,6 +26,8 @@ type Pending = { resolve: (r: AgentResponse) => void; reject: (e: Error) => void
 /** What domain verbs may ask of the device side (kept free of MQTT types). */
 export type AgentPort = {
   request(tenantId: string, agentId: string, req: AgentRequest, timeoutMs?: number): Promise<AgentResponse>;
+  /** send the agent's waiting print jobs, in the order they were made (not awaited) */
+  sendWaiting?(tenantId: string, agentId: string): void;
   /** the agent's last errors (device problems, refused requests, failed jobs), newest first */
   recentErrors?(tenantId: string, agentId: string): FleetError[];
 };
@@ -235,6 +237,10 @@ export class AgentBridge implements AgentPort {
    * claims keep two at once from sending a job twice. A run that met a job another sender held runs
    * again when that sender is done with it.
    */
+  sendWaiting(tenantId: string, agentId: string): void {
+    if (!this.stopping) this.resendWaiting(tenantId, agentId);
+  }
+
   private resendWaiting(tenantId: string, agentId: string): void {
     const key = `${tenantId}/${agentId}`;
     clearTimeout(this.resendTimers.get(key));

@@ -142,6 +142,7 @@ export const en: Record<MessageKey, string> = {
   'printJobs.state.failed': 'Failed',
   'printJobs.state.expired': 'Expired (not printed)',
   'printJobs.reason.waitingForAgent': 'Waiting for the agent (sent when it is back online)',
+  'printJobs.reason.waitingInLine': 'Sent after the jobs that were waiting before it',
   'printJobs.reason.agentOffline': 'The agent is not connected',
   'printJobs.reason.agentNotBack': 'The agent was not back online before the job expired',
   'printJobs.reason.noAnswer': 'The agent did not answer before the job expired',

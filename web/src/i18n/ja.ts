@@ -140,6 +140,7 @@ export const ja = {
   'printJobs.state.failed': '失敗',
   'printJobs.state.expired': '期限切れ（印刷せず）',
   'printJobs.reason.waitingForAgent': '端末の接続待ち（接続が戻りしだい送ります）',
+  'printJobs.reason.waitingInLine': '先に待っていた印刷の後に送ります',
   'printJobs.reason.agentOffline': '端末が接続されていません',
   'printJobs.reason.agentNotBack': '期限までに端末の接続が戻りませんでした',
   'printJobs.reason.noAnswer': '期限までに端末から応答がありませんでした',

@@ -131,7 +131,35 @@ export const WAITING_NO_LINK_REASON =
 /** Why a job that waited for its agent reads as expired. */
 export const NOT_BACK_REASON = 'agentNotBack: the agent was not back online before the job expired';
 
+/** Why a job for an online agent waits: jobs that waited for the agent before it go first. */
+export const WAITING_BEHIND_REASON =
+  'waitingForAgent: sent after the jobs that were waiting for this agent before it';
+
 type JobRow = typeof printJobs.$inferSelect;
+
+/** The agent's jobs waiting to be sent (`queued` with their content, not yet expired). */
+const waitingOf = (tenantId: string, agentId: string, now: Date) =>
+  and(
+    eq(printJobs.tenantId, tenantId),
+    eq(printJobs.agentId, agentId),
+    eq(printJobs.state, 'queued'),
+    isNotNull(printJobs.payload),
+    gt(printJobs.notAfter, now),
+  );
+
+/** Whether jobs made before `jobId` still wait to be sent to the agent. */
+async function hasOlderWaiting(db: Db, tenantId: string, agentId: string, jobId: string) {
+  const mine = db
+    .select({ createdAt: printJobs.createdAt })
+    .from(printJobs)
+    .where(and(eq(printJobs.tenantId, tenantId), eq(printJobs.id, jobId)));
+  const [older] = await db
+    .select({ id: printJobs.id })
+    .from(printJobs)
+    .where(and(waitingOf(tenantId, agentId, new Date()), lt(printJobs.createdAt, mine)))
+    .limit(1);
+  return Boolean(older);
+}
 
 /**
  * Claim a waiting job for sending: only one sender (a submit, or a resend after the agent came back,
@@ -293,15 +321,21 @@ export async function submitPrintJob(
   if (!port) {
     moved = await moveJob(ctx.db, ctx.tenantId, id, 'failed', 'agentOffline: the core has no broker link');
   } else {
-    const claimed = await claimJob(ctx.db, ctx.tenantId, id, ctx.now());
+    // jobs that waited for the agent go first: with some still waiting, this one goes after them
+    const behind = port.sendWaiting ? await hasOlderWaiting(ctx.db, ctx.tenantId, input.agentId, id) : false;
+    const claimed = behind ? undefined : await claimJob(ctx.db, ctx.tenantId, id, ctx.now());
     if (claimed) moved = (await sendClaimed(ctx.db, port, claimed)).row;
     else {
-      // the agent is not online: the job waits for it — unless a resend (the agent just came back)
-      // claimed it first, or it has moved on already
+      // the agent is not online (or earlier jobs go first): the job waits — unless a resend (the agent
+      // just came back) claimed it first, or it has moved on already
+      const [agent] = await ctx.db
+        .select({ status: agents.status })
+        .from(agents)
+        .where(and(eq(agents.tenantId, ctx.tenantId), eq(agents.id, input.agentId)));
       const at = new Date();
       await ctx.db
         .update(printJobs)
-        .set({ reason: WAITING_REASON, updatedAt: at })
+        .set({ reason: agent?.status === 'online' ? WAITING_BEHIND_REASON : WAITING_REASON, updatedAt: at })
         .where(
           and(
             eq(printJobs.tenantId, ctx.tenantId),
@@ -310,6 +344,7 @@ export async function submitPrintJob(
             or(isNull(printJobs.sendingUntil), lt(printJobs.sendingUntil, at)),
           ),
         );
+      if (behind) port.sendWaiting?.(ctx.tenantId, input.agentId);
     }
   }
   const [row] = moved
@@ -341,21 +376,19 @@ export async function resendWaitingJobs(
   now: () => Date = () => new Date(),
 ): Promise<{ sent: number; retryAt?: Date }> {
   await expireUnansweredJobs(db, tenantId, now(), agentId);
-  const waiting = await db
-    .select({ id: printJobs.id })
-    .from(printJobs)
-    .where(
-      and(
-        eq(printJobs.tenantId, tenantId),
-        eq(printJobs.agentId, agentId),
-        eq(printJobs.state, 'queued'),
-        isNotNull(printJobs.payload),
-        gt(printJobs.notAfter, now()),
-      ),
-    )
-    .orderBy(asc(printJobs.createdAt), asc(printJobs.id));
   let sent = 0;
-  for (const { id } of waiting) {
+  // the oldest waiting job not yet tried in this run, again after each (a job made meanwhile joins)
+  const tried = new Set<string>();
+  for (;;) {
+    const waiting = await db
+      .select({ id: printJobs.id })
+      .from(printJobs)
+      .where(waitingOf(tenantId, agentId, now()))
+      .orderBy(asc(printJobs.createdAt), asc(printJobs.id));
+    const next = waiting.find((w) => !tried.has(w.id));
+    if (!next) break;
+    const { id } = next;
+    tried.add(id);
     const claimed = await claimJob(db, tenantId, id, now());
     if (!claimed) {
       const [row] = await db

@@ -152,6 +152,7 @@ const loadPrintJobs = () => call(api['print-jobs'].$get({ query: { limit: '30' }
 /** Reason codes the core and the agent put before a job's reason (`code: detail`), shown in the UI's language. */
 const REASON_CODES = new Set([
   'waitingForAgent',
+  'waitingInLine',
   'agentOffline',
   'agentNotBack',
   'noAnswer',
