@@ -133,7 +133,7 @@ export const NOT_BACK_REASON = 'agentNotBack: the agent was not back online befo
 
 /** Why a job for an online agent waits: jobs that waited for the agent before it go first. */
 export const WAITING_BEHIND_REASON =
-  'waitingForAgent: sent after the jobs that were waiting for this agent before it';
+  'waitingInLine: sent after the jobs that were waiting for this agent before it';
 
 type JobRow = typeof printJobs.$inferSelect;
 
@@ -361,7 +361,8 @@ export async function submitPrintJob(
  * notAfter — one at a time in the order they were made, each with its own id. Each is claimed first
  * (`claimJob`), so two triggers at once (two `online` messages, two core processes, a submit racing
  * the resend) never send a job twice at the same time; a job sent again after a lost answer is
- * answered from the agent's journal and not printed again. A run that meets a job another sender is
+ * answered from the agent's journal and not printed again. A run stops at a job it cannot claim
+ * while the agent is not online, so that no later job goes before it. A run that meets a job another sender is
  * sending stops there (that sender goes on in order) and says when to try again (`retryAt`: when that
  * sender's wait for an answer is over, or its claim runs out) — the other sender's request may have been
  * lost while the agent went away and came back. Jobs already past their notAfter are settled as
@@ -392,15 +393,19 @@ export async function resendWaitingJobs(
     const claimed = await claimJob(db, tenantId, id, now());
     if (!claimed) {
       const [row] = await db
-        .select({ state: printJobs.state, sendingUntil: printJobs.sendingUntil })
+        .select({ id: printJobs.id, sendingUntil: printJobs.sendingUntil })
         .from(printJobs)
-        .where(and(eq(printJobs.tenantId, tenantId), eq(printJobs.id, id)));
-      const until = row?.sendingUntil?.getTime();
-      if (row?.state === 'queued' && until && until > Date.now()) {
+        .where(and(eq(printJobs.id, id), waitingOf(tenantId, agentId, now())));
+      // it has moved on (answered, reported, expired) meanwhile: the next one
+      if (!row) continue;
+      // another sender has it: it goes on in order; try again when its wait for the answer is over
+      const until = row.sendingUntil?.getTime();
+      if (until && until > Date.now()) {
         const answerDue = until - SEND_LEASE_MS + ANSWER_TIMEOUT_MS + 2000;
         return { sent, retryAt: new Date(Math.min(until, answerDue)) };
       }
-      continue;
+      // the agent is not online (any more): nothing after it goes before it; its next `online` sends them
+      break;
     }
     const { outcome } = await sendClaimed(db, port, claimed);
     if (outcome === 'undelivered') break;

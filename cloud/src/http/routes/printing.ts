@@ -23,7 +23,7 @@ const PrintJob = z
     }),
     reason: z.string().nullable().openapi({
       description:
-        '`code: detail` — waitingForAgent, agentOffline, agentNotBack, noAnswer, agentLost, or the agent’s error code',
+        '`code: detail` — waitingForAgent, waitingInLine, agentOffline, agentNotBack, noAnswer, agentLost, or the agent’s error code',
     }),
     createdAt: z.string(),
     notAfter: z.string(),
