@@ -17,6 +17,7 @@ import {
 import { adminCtx, call, login, silentLogger } from '../../cloud/test/support/test-app.ts';
 import { type Agent, createAgent } from '../src/agent.ts';
 import { encodeCp932 } from '../src/cp932.ts';
+import { PrintJournal } from '../src/journal.ts';
 import {
   agentConfig,
   brokerProxy,
@@ -229,29 +230,67 @@ describe.each(testBrokers)('print jobs that wait for their agent, over $name', (
   });
 
   it('a job the agent printed but whose answer was lost is sent again with its id: not printed twice', async () => {
-    // the agent printed the job; its answer and events never reached the core's record of it
+    await stopAgent();
+    // the agent printed the job, then its link went before the answer and the job's events reached
+    // the core: its journal says printed, the core's record still says queued with the content
     const id = randomUUID();
-    const before = printer.jobs.length;
-    const first = await core.request(agentId(), printRequest('receipt-1', ['答えの消えた票'], { jobId: id }));
-    expect(first).toMatchObject({ ok: true, result: { printed: true, duplicate: false } });
-    expect(printer.jobs.length).toBe(before + 1);
+    const at = new Date().toISOString();
+    const notAfter = new Date(Date.now() + 60_000);
+    const journal = await PrintJournal.open(dataDir);
+    await journal.append({
+      jobId: id,
+      state: 'started',
+      at,
+      deviceId: 'receipt-1',
+      notAfter: notAfter.toISOString(),
+    });
+    await journal.append({
+      jobId: id,
+      state: 'printed',
+      at,
+      result: { jobId: id, printed: true, printedAt: at },
+    });
+    await journal.close();
     await core.database.db.insert(printJobs).values({
       id,
       tenantId: core.tenantId,
       agentId: agentId(),
       deviceKey: 'receipt-1',
       document: 'text',
-      notAfter: new Date(Date.now() + 60_000),
+      notAfter,
       payload: text('答えの消えた票'),
     });
+    const before = printer.jobs.length;
     // two online transitions in a row, and a resend besides: the agent answers from its journal
-    await stopAgent();
     await startAgent();
     await stopAgent();
     await startAgent();
     await resendWaitingJobs(core.database.db, core.bridge, core.tenantId, agentId());
-    await vi.waitFor(async () => expect((await job(id)).state).toBe('done'), WAIT);
+    await vi.waitFor(async () => expect(await job(id)).toMatchObject({ state: 'done', payload: null }), WAIT);
+    expect(printer.jobs.length).toBe(before);
+  });
+
+  it('resends racing the first send of a job (its answer late) print it once', async () => {
+    const lost: AgentPort = { request: () => Promise.reject(new AppError('agentTimeout')) };
+    const queued = await submitPrintJob(admin(), lost, {
+      agentId: agentId(),
+      deviceKey: 'receipt-1',
+      document: text('競争する票'),
+    });
+    const before = printer.jobs.length;
+    // the first send reaches the agent now, while two resends of the same job go out
+    const first = core.request(
+      agentId(),
+      printRequest('receipt-1', text('競争する票'), { jobId: queued.id, notAfter: queued.notAfter }),
+    );
+    const resends = [1, 2].map(() =>
+      resendWaitingJobs(core.database.db, core.bridge, core.tenantId, agentId()),
+    );
+    expect(await first).toMatchObject({ ok: true, result: { printed: true } });
+    await Promise.all(resends);
+    await vi.waitFor(async () => expect((await job(queued.id)).state).toBe('done'), WAIT);
     expect(printer.jobs.length).toBe(before + 1);
+    expect(has(printer.jobs[before]!, '競争する票')).toBe(true);
   });
 
   it('a job asked for while the waiting ones are being sent goes after them', async () => {
