@@ -51,7 +51,7 @@ describe.skipIf(!haveChromium)('devices page: printer status and print jobs (Chr
     ]);
     const job = (
       document: string,
-      state: 'done' | 'failed' | 'expired',
+      state: 'queued' | 'done' | 'failed' | 'expired',
       reason: string | null,
       at: number,
     ) => ({
@@ -71,6 +71,12 @@ describe.skipIf(!haveChromium)('devices page: printer status and print jobs (Chr
         job('overdue-letter', 'done', null, 30_000),
         job('checkout-receipt', 'failed', 'printerNotReady: paper end', 20_000),
         job('checkout-receipt', 'expired', null, 10_000),
+        job(
+          'checkout-receipt',
+          'queued',
+          'waitingForAgent: the agent is not connected; the job is sent when it is back online, until the job expires',
+          5_000,
+        ),
       ]);
     cookie = await login(app, 'e2eprint', 'counter');
     served = await serveOnLoopback(app);
@@ -83,7 +89,7 @@ describe.skipIf(!haveChromium)('devices page: printer status and print jobs (Chr
     await database?.close();
   });
 
-  it('says which printer is out of paper and where each job ended, in Japanese', async () => {
+  it('says which printer is out of paper, where each job ended and why one waits, in Japanese', async () => {
     const base = served!.base;
     const context = await browser.newContext({ locale: 'ja-JP' });
     const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
@@ -100,15 +106,20 @@ describe.skipIf(!haveChromium)('devices page: printer status and print jobs (Chr
     expect(await page.locator('[data-device-status="ok"]').textContent()).toBe('正常');
 
     const rows = page.getByRole('region', { name: '印刷ジョブ' }).locator('tbody tr');
-    await expect.poll(() => rows.count()).toBe(3);
+    await expect.poll(() => rows.count()).toBe(4);
     const cells = await rows.evaluateAll((trs) =>
       trs.map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent?.trim())),
     );
     expect(cells).toEqual([
+      ['checkout-receipt', 'receipt-1', '待機中', '端末の接続待ち（接続が戻りしだい送ります）'],
       ['checkout-receipt', 'receipt-1', '期限切れ（印刷せず）', ''],
-      ['checkout-receipt', 'receipt-1', '失敗', 'printerNotReady: paper end'],
+      ['checkout-receipt', 'receipt-1', '失敗', 'プリンタが印刷できる状態ではありません（paper end）'],
       ['overdue-letter', 'office-1', '完了', ''],
     ]);
+    // the reason as it came stays at hand (the title)
+    expect(await rows.nth(2).locator('[data-job-reason="printerNotReady"]').getAttribute('title')).toBe(
+      'printerNotReady: paper end',
+    );
     expect(errors).toEqual([]);
     await context.close();
   });

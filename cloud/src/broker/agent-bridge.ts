@@ -19,13 +19,15 @@ import { agents, devices, tenants } from '../db/schema/index.ts';
 import { type FleetError, RecentErrors } from '../domain/devices/recent-errors.ts';
 import { AppError } from '../domain/errors.ts';
 import { loggableError } from '../domain/loggable-error.ts';
-import { applyPrintJobEvent } from '../domain/printing/print-jobs.ts';
+import { applyPrintJobEvent, expireWaitingJobs, resendWaitingJobs } from '../domain/printing/print-jobs.ts';
 
-type Pending = { resolve: (r: AgentResponse) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (r: AgentResponse) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 /** What domain verbs may ask of the device side (kept free of MQTT types). */
 export type AgentPort = {
   request(tenantId: string, agentId: string, req: AgentRequest, timeoutMs?: number): Promise<AgentResponse>;
+  /** send the agent's waiting print jobs, in the order they were made (not awaited) */
+  sendWaiting?(tenantId: string, agentId: string): void;
   /** the agent's last errors (device problems, refused requests, failed jobs), newest first */
   recentErrors?(tenantId: string, agentId: string): FleetError[];
 };
@@ -41,6 +43,12 @@ export class AgentBridge implements AgentPort {
   private readonly errors = new RecentErrors();
   /** the device statuses last seen, so a problem is listed once when it starts, not at every info */
   private readonly deviceStatus = new Map<string, string>();
+  /** resends of waiting print jobs under way (an agent came online) and expiry sweeps, awaited by `stop` */
+  private readonly resends = new Set<Promise<unknown>>();
+  /** per agent: the next resend, when one met a job another sender held */
+  private readonly resendTimers = new Map<string, NodeJS.Timeout>();
+  private stopping = false;
+  private expirySweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly opts: {
@@ -84,6 +92,14 @@ export class AgentBridge implements AgentPort {
         ),
     });
     this.client = client;
+    // print jobs that waited in vain read `expired` (and lose their content) within a minute of their time
+    this.expirySweep = setInterval(() => {
+      const run = expireWaitingJobs(this.opts.db)
+        .catch((err) => log.error({ err: loggableError(err) }, 'expiring waiting print jobs failed'))
+        .finally(() => this.resends.delete(run));
+      this.resends.add(run);
+    }, 60_000);
+    this.expirySweep.unref();
     client.on('message', (topic, payload) => {
       this.onMessage(topic, payload).catch((err) => log.error({ err, topic }, 'agent message failed'));
     });
@@ -168,7 +184,14 @@ export class AgentBridge implements AgentPort {
     } else if (kind === 'state') {
       const s = AgentState.safeParse(body);
       if (!s.success || !isUuid(tenantId) || !isUuid(agentId)) return;
-      await db.update(agents).set({ status: s.data.status, lastSeenAt: new Date() }).where(mine);
+      const found = await db
+        .update(agents)
+        .set({ status: s.data.status, lastSeenAt: new Date() })
+        .where(mine)
+        .returning({ id: agents.id });
+      // the agent is (back) online: its print jobs that waited for it go out now
+      if (found.length > 0 && s.data.status === 'online' && !this.stopping)
+        this.resendWaiting(tenantId, agentId);
     } else if (kind === 'info') {
       const i = AgentInfo.safeParse(body);
       if (!i.success || !isUuid(tenantId) || !isUuid(agentId)) return;
@@ -206,6 +229,42 @@ export class AgentBridge implements AgentPort {
         }
       });
     }
+  }
+
+  /**
+   * Send the print jobs that waited for an agent now online. Every `online` message (a reconnect, a
+   * re-announce, the retained state seen again after the core reconnects) triggers one; the jobs'
+   * claims keep two at once from sending a job twice. A run that met a job another sender held runs
+   * again when that sender is done with it.
+   */
+  sendWaiting(tenantId: string, agentId: string): void {
+    if (!this.stopping) this.resendWaiting(tenantId, agentId);
+  }
+
+  private resendWaiting(tenantId: string, agentId: string): void {
+    const key = `${tenantId}/${agentId}`;
+    clearTimeout(this.resendTimers.get(key));
+    this.resendTimers.delete(key);
+    const run = resendWaitingJobs(this.opts.db, this, tenantId, agentId)
+      .then(({ sent, retryAt }) => {
+        if (sent > 0) this.opts.logger.info({ tenantId, agentId, sent }, 'waiting print jobs sent');
+        if (retryAt && !this.stopping) {
+          const timer = setTimeout(
+            () => {
+              this.resendTimers.delete(key);
+              this.resendWaiting(tenantId, agentId);
+            },
+            Math.max(0, retryAt.getTime() - Date.now()),
+          );
+          timer.unref();
+          this.resendTimers.set(key, timer);
+        }
+      })
+      .catch((err) =>
+        this.opts.logger.error({ err: loggableError(err), tenantId, agentId }, 'resending print jobs failed'),
+      )
+      .finally(() => this.resends.delete(run));
+    this.resends.add(run);
   }
 
   recentErrors(tenantId: string, agentId: string): FleetError[] {
@@ -251,7 +310,7 @@ export class AgentBridge implements AgentPort {
         this.pending.delete(key);
         reject(new AppError('agentTimeout'));
       }, timeoutMs);
-      this.pending.set(key, { resolve, timer });
+      this.pending.set(key, { resolve, reject, timer });
       client.publish(topics.request(tenantId, agentId), JSON.stringify(req), { qos: 1 }, (err) => {
         if (err) {
           clearTimeout(timer);
@@ -263,9 +322,18 @@ export class AgentBridge implements AgentPort {
   }
 
   async stop(): Promise<void> {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.stopping = true;
+    clearInterval(this.expirySweep);
+    for (const t of this.resendTimers.values()) clearTimeout(t);
+    this.resendTimers.clear();
+    // requests still waiting for an answer will not get one: they end as not delivered
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new AppError('agentOffline'));
+    }
     this.pending.clear();
     await this.client?.endAsync();
+    await Promise.allSettled([...this.resends]);
   }
 }
 

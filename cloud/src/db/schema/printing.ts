@@ -1,11 +1,12 @@
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumn, updatedAt } from './common.ts';
 import { agents } from './devices.ts';
 
 /**
  * A print job the core sent to an agent. Its id is the agent's jobId (the agent prints an id at
  * most once). The state follows the agent's answer and job events; an end state (done, failed,
- * expired) is never left. No document content is kept — it may name a patron.
+ * expired) is never left. The document's content may name a patron: it is kept only while the job
+ * waits to be sent (`queued`, at most until notAfter) and erased when the job leaves `queued`.
  */
 export const printJobs = pgTable(
   'print_jobs',
@@ -28,6 +29,13 @@ export const printJobs = pgTable(
     /** after this the agent refuses to print it (expired) */
     notAfter: timestamp('not_after', { withTimezone: true }).notNull(),
     updatedAt: updatedAt(),
+    /**
+     * the document as sent to the agent, kept while the job is `queued` so that it can be sent again
+     * when its agent comes back online; null once the job has left `queued`
+     */
+    payload: jsonb('payload'),
+    /** a core process is sending the job until then (the claim that makes one sender send it) */
+    sendingUntil: timestamp('sending_until', { withTimezone: true }),
   },
   (t) => [
     index('print_jobs_tenant_created').on(t.tenantId, t.createdAt),

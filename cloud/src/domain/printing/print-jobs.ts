@@ -14,7 +14,21 @@ import {
   spineLabels,
   tokyoDay,
 } from '@bunko/protocols';
-import { and, desc, eq, inArray, isNull, lt, notInArray } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { AgentPort } from '../../broker/agent-bridge.ts';
 import type { Db } from '../../db/client.ts';
 import {
@@ -51,6 +65,11 @@ export const PRINT_TTL_MS: Record<string, number> = {
 const DEFAULT_TTL_MS = 10 * 60_000;
 /** how long the core waits for the agent's answer before the job is left to its events */
 const ANSWER_TIMEOUT_MS = 10_000;
+/**
+ * How long one sender holds a job it claimed for sending: the wait for the answer and a margin. A core
+ * process that dies while sending lets go of the job when this runs out.
+ */
+export const SEND_LEASE_MS = ANSWER_TIMEOUT_MS + 20_000;
 
 const END_STATES: PrintJobState[] = ['done', 'failed', 'expired'];
 const PRINTER_KINDS = ['receiptPrinter', 'labelPrinter', 'colorPrinter'];
@@ -83,16 +102,146 @@ const view = (r: typeof printJobs.$inferSelect): PrintJobView => ({
   updatedAt: r.updatedAt.toISOString(),
 });
 
-/** Move a job to `state` unless it has already ended (events and answers may arrive in any order). */
+/**
+ * Move a job to `state` unless it has already ended (events and answers may arrive in any order). A job
+ * that leaves `queued` is no longer sent again: its content is erased and any claim on it let go.
+ */
 async function moveJob(db: Db, tenantId: string, jobId: string, state: PrintJobState, reason: string | null) {
   const [row] = await db
     .update(printJobs)
-    .set({ state, reason, updatedAt: new Date() })
+    .set({
+      state,
+      reason,
+      updatedAt: new Date(),
+      ...(state === 'queued' ? {} : { payload: null, sendingUntil: null }),
+    })
     .where(
       and(eq(printJobs.tenantId, tenantId), eq(printJobs.id, jobId), notInArray(printJobs.state, END_STATES)),
     )
     .returning();
   return row;
+}
+
+/** Why a job waits for its agent (it is sent when the agent is online again, until its notAfter). */
+export const WAITING_REASON =
+  'waitingForAgent: the agent is not connected; the job is sent when it is back online, until the job expires';
+/** Why a job waits when the core could not hand the request to the broker. */
+export const WAITING_NO_LINK_REASON =
+  'waitingForAgent: the core could not reach the broker; the job is sent when the agent is seen online, until the job expires';
+/** Why a job that waited for its agent reads as expired. */
+export const NOT_BACK_REASON = 'agentNotBack: the agent was not back online before the job expired';
+
+/** Why a job for an online agent waits: jobs that waited for the agent before it go first. */
+export const WAITING_BEHIND_REASON =
+  'waitingInLine: sent after the jobs that were waiting for this agent before it';
+
+type JobRow = typeof printJobs.$inferSelect;
+
+/** The agent's jobs waiting to be sent (`queued` with their content, not yet expired). */
+const waitingOf = (tenantId: string, agentId: string, now: Date) =>
+  and(
+    eq(printJobs.tenantId, tenantId),
+    eq(printJobs.agentId, agentId),
+    eq(printJobs.state, 'queued'),
+    isNotNull(printJobs.payload),
+    gt(printJobs.notAfter, now),
+  );
+
+/** Whether jobs made before `jobId` still wait to be sent to the agent. */
+async function hasOlderWaiting(db: Db, tenantId: string, agentId: string, jobId: string) {
+  const mine = db
+    .select({ createdAt: printJobs.createdAt })
+    .from(printJobs)
+    .where(and(eq(printJobs.tenantId, tenantId), eq(printJobs.id, jobId)));
+  const [older] = await db
+    .select({ id: printJobs.id })
+    .from(printJobs)
+    .where(and(waitingOf(tenantId, agentId, new Date()), lt(printJobs.createdAt, mine)))
+    .limit(1);
+  return Boolean(older);
+}
+
+/**
+ * Claim a waiting job for sending: only one sender (a submit, or a resend after the agent came back,
+ * in this or another core process) gets it until SEND_LEASE_MS runs out or the sender lets go. Only a
+ * `queued` job with its content, not yet expired at `now`, of an agent the core sees online.
+ */
+async function claimJob(db: Db, tenantId: string, jobId: string, now: Date): Promise<JobRow | undefined> {
+  const at = new Date();
+  const online = db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(eq(agents.tenantId, tenantId), eq(agents.status, 'online')));
+  const [row] = await db
+    .update(printJobs)
+    .set({ sendingUntil: new Date(at.getTime() + SEND_LEASE_MS), reason: null, updatedAt: at })
+    .where(
+      and(
+        eq(printJobs.tenantId, tenantId),
+        eq(printJobs.id, jobId),
+        eq(printJobs.state, 'queued'),
+        isNotNull(printJobs.payload),
+        gt(printJobs.notAfter, now),
+        or(isNull(printJobs.sendingUntil), lt(printJobs.sendingUntil, at)),
+        inArray(printJobs.agentId, online),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** Let go of a claim (the job is still `queued`), with why it waits when given. */
+async function release(db: Db, claimed: JobRow, reason?: string) {
+  await db
+    .update(printJobs)
+    .set({ sendingUntil: null, updatedAt: new Date(), ...(reason ? { reason } : {}) })
+    .where(
+      and(
+        eq(printJobs.tenantId, claimed.tenantId),
+        eq(printJobs.id, claimed.id),
+        eq(printJobs.state, 'queued'),
+        claimed.sendingUntil ? eq(printJobs.sendingUntil, claimed.sendingUntil) : undefined,
+      ),
+    );
+}
+
+/**
+ * Send a claimed job to its agent with its own id (the agent prints an id at most once, and answers a
+ * repeat from its journal) and move it by the answer. Not delivered (the core's broker link is down):
+ * it waits again. No answer in time: it stays `queued`, left to the agent's events (it may still
+ * print), and is sent again when the agent next comes online.
+ */
+async function sendClaimed(
+  db: Db,
+  port: AgentPort,
+  claimed: JobRow,
+): Promise<{ row?: JobRow; outcome: 'answered' | 'noAnswer' | 'undelivered' }> {
+  try {
+    const res = await port.request(
+      claimed.tenantId,
+      claimed.agentId,
+      {
+        transaction: randomUUID(),
+        action: 'print',
+        jobId: claimed.id,
+        deviceId: claimed.deviceKey,
+        notAfter: claimed.notAfter.toISOString(),
+        document: claimed.payload as PrintJobDocument,
+      },
+      ANSWER_TIMEOUT_MS,
+    );
+    const next = outcomeState(res);
+    const row = await moveJob(db, claimed.tenantId, claimed.id, next.state, next.reason);
+    return { ...(row ? { row } : {}), outcome: 'answered' };
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'agentOffline') {
+      await release(db, claimed, WAITING_NO_LINK_REASON);
+      return { outcome: 'undelivered' };
+    }
+    await release(db, claimed);
+    if (err instanceof AppError && err.code === 'agentTimeout') return { outcome: 'noAnswer' };
+    throw err;
+  }
 }
 
 /** The agent's answer to a print request as the job's state. */
@@ -112,7 +261,11 @@ export function outcomeState(res: AgentResponse): { state: PrintJobState; reason
 /**
  * Send a document to a printer of one of the tenant's agents. The job is recorded `queued` (with the
  * operation log) before it goes out; the agent's answer, or its job events when the answer is late,
- * move it on. Answers with the job as it stands when the agent answered or the wait ran out.
+ * move it on. When the agent is offline (or the request cannot be handed to the broker) the job stays
+ * `queued` with a `waitingForAgent` reason and its content, and `resendWaitingJobs` sends it when the
+ * agent is back online — only until its notAfter; after that it is `expired` and never prints. With no
+ * broker link at all (`port` undefined: nothing could ever send it) the job fails at once. Answers with
+ * the job as it stands when the agent answered, the wait ran out, or it was left waiting.
  */
 export async function submitPrintJob(
   ctx: Ctx,
@@ -154,6 +307,7 @@ export async function submitPrintJob(
       document,
       createdBy: ctx.staff?.id ?? null,
       notAfter,
+      payload: input.document,
     });
     await recordOperation(tx, ctx, {
       action: 'print.submit',
@@ -163,31 +317,34 @@ export async function submitPrintJob(
     });
   });
 
-  let moved: typeof printJobs.$inferSelect | undefined;
+  let moved: JobRow | undefined;
   if (!port) {
     moved = await moveJob(ctx.db, ctx.tenantId, id, 'failed', 'agentOffline: the core has no broker link');
   } else {
-    try {
-      const res = await port.request(
-        ctx.tenantId,
-        input.agentId,
-        {
-          transaction: randomUUID(),
-          action: 'print',
-          jobId: id,
-          deviceId: input.deviceKey,
-          notAfter: notAfter.toISOString(),
-          document: input.document as PrintJobDocument,
-        },
-        ANSWER_TIMEOUT_MS,
-      );
-      const next = outcomeState(res);
-      moved = await moveJob(ctx.db, ctx.tenantId, id, next.state, next.reason);
-    } catch (err) {
-      // offline: nothing was sent; a timeout leaves the job to the agent's events (it may still print)
-      if (err instanceof AppError && err.code === 'agentOffline')
-        moved = await moveJob(ctx.db, ctx.tenantId, id, 'failed', 'agentOffline: the agent is not connected');
-      else if (!(err instanceof AppError && err.code === 'agentTimeout')) throw err;
+    // jobs that waited for the agent go first: with some still waiting, this one goes after them
+    const behind = port.sendWaiting ? await hasOlderWaiting(ctx.db, ctx.tenantId, input.agentId, id) : false;
+    const claimed = behind ? undefined : await claimJob(ctx.db, ctx.tenantId, id, ctx.now());
+    if (claimed) moved = (await sendClaimed(ctx.db, port, claimed)).row;
+    else {
+      // the agent is not online (or earlier jobs go first): the job waits — unless a resend (the agent
+      // just came back) claimed it first, or it has moved on already
+      const [agent] = await ctx.db
+        .select({ status: agents.status })
+        .from(agents)
+        .where(and(eq(agents.tenantId, ctx.tenantId), eq(agents.id, input.agentId)));
+      const at = new Date();
+      await ctx.db
+        .update(printJobs)
+        .set({ reason: agent?.status === 'online' ? WAITING_BEHIND_REASON : WAITING_REASON, updatedAt: at })
+        .where(
+          and(
+            eq(printJobs.tenantId, ctx.tenantId),
+            eq(printJobs.id, id),
+            eq(printJobs.state, 'queued'),
+            or(isNull(printJobs.sendingUntil), lt(printJobs.sendingUntil, at)),
+          ),
+        );
+      if (behind) port.sendWaiting?.(ctx.tenantId, input.agentId);
     }
   }
   const [row] = moved
@@ -199,13 +356,78 @@ export async function submitPrintJob(
   return view(row!);
 }
 
+/**
+ * The agent is online (again): send its waiting jobs — `queued` with their content, not yet past their
+ * notAfter — one at a time in the order they were made, each with its own id. Each is claimed first
+ * (`claimJob`), so two triggers at once (two `online` messages, two core processes, a submit racing
+ * the resend) never send a job twice at the same time; a job sent again after a lost answer is
+ * answered from the agent's journal and not printed again. A run stops at a job it cannot claim
+ * while the agent is not online, so that no later job goes before it. A run that meets a job another sender is
+ * sending stops there (that sender goes on in order) and says when to try again (`retryAt`: when that
+ * sender's wait for an answer is over, or its claim runs out) — the other sender's request may have been
+ * lost while the agent went away and came back. Jobs already past their notAfter are settled as
+ * `expired` first. System actions, not operation-logged, like the state changes the agent's messages
+ * make. Returns how many jobs were sent.
+ */
+export async function resendWaitingJobs(
+  db: Db,
+  port: AgentPort,
+  tenantId: string,
+  agentId: string,
+  now: () => Date = () => new Date(),
+): Promise<{ sent: number; retryAt?: Date }> {
+  await expireUnansweredJobs(db, tenantId, now(), agentId);
+  let sent = 0;
+  // the oldest waiting job not yet tried in this run, again after each (a job made meanwhile joins)
+  const tried = new Set<string>();
+  for (;;) {
+    const waiting = await db
+      .select({ id: printJobs.id })
+      .from(printJobs)
+      .where(waitingOf(tenantId, agentId, now()))
+      .orderBy(asc(printJobs.createdAt), asc(printJobs.id));
+    const next = waiting.find((w) => !tried.has(w.id));
+    if (!next) break;
+    const { id } = next;
+    tried.add(id);
+    const claimed = await claimJob(db, tenantId, id, now());
+    if (!claimed) {
+      const [row] = await db
+        .select({ id: printJobs.id, sendingUntil: printJobs.sendingUntil })
+        .from(printJobs)
+        .where(and(eq(printJobs.id, id), waitingOf(tenantId, agentId, now())));
+      // it has moved on (answered, reported, expired) meanwhile: the next one
+      if (!row) continue;
+      // another sender has it: it goes on in order; try again when its wait for the answer is over
+      const until = row.sendingUntil?.getTime();
+      if (until && until > Date.now()) {
+        const answerDue = until - SEND_LEASE_MS + ANSWER_TIMEOUT_MS + 2000;
+        return { sent, retryAt: new Date(Math.min(until, answerDue)) };
+      }
+      // the agent is not online (any more): nothing after it goes before it; its next `online` sends them
+      break;
+    }
+    const { outcome } = await sendClaimed(db, port, claimed);
+    if (outcome === 'undelivered') break;
+    sent += 1;
+  }
+  return { sent };
+}
+
 /** An agent's job event (from MQTT): moves the job unless it has ended. Unknown jobs are ignored. */
 export async function applyPrintJobEvent(db: Db, tenantId: string, agentId: string, body: unknown) {
   const e = PrintJobEvent.safeParse(body);
   if (!e.success) return 'invalid' as const;
   const [row] = await db
     .update(printJobs)
-    .set({ state: e.data.state, reason: e.data.reason ?? null, updatedAt: new Date() })
+    // the agent has the job (in its journal): it is not sent again, and its content is erased
+    .set({
+      state: e.data.state,
+      reason: e.data.reason ?? null,
+      updatedAt: new Date(),
+      payload: null,
+      ...(e.data.state === 'queued' ? {} : { sendingUntil: null }),
+    })
     .where(
       and(
         eq(printJobs.tenantId, tenantId),
@@ -229,9 +451,9 @@ export const AGENT_LOST_REASON =
 export const PRINTING_GRACE_MS = 30 * 60_000;
 
 /**
- * Jobs still `queued` past their notAfter are settled as `expired`: the agent never answered nor
- * reported them (a lost request, an agent killed before it began), and it refuses a job after its
- * notAfter, so they can no longer print. A `printing` job is the agent's to end (its events, or its
+ * Jobs still `queued` past their notAfter are settled as `expired` (their content erased): the agent
+ * never answered nor reported them (a lost request, an agent killed before it began, an agent that
+ * was not back online in time), and it refuses a job after its notAfter, so they can no longer print. A `printing` job is the agent's to end (its events, or its
  * journal's `printInterrupted` after a restart) — unless its agent is offline and has not come back
  * within PRINTING_GRACE_MS past the notAfter: then it is settled as `failed` (it may have printed
  * in part), so that nothing stays `printing` for ever. Not operation-logged, like the other state
@@ -239,18 +461,14 @@ export const PRINTING_GRACE_MS = 30 * 60_000;
  */
 export async function expireUnansweredJobs(db: Db, tenantId: string, now: Date, agentId?: string) {
   const mine = and(eq(printJobs.tenantId, tenantId), agentId ? eq(printJobs.agentId, agentId) : undefined);
-  const expired = await db
-    .update(printJobs)
-    .set({ state: 'expired', reason: NO_ANSWER_REASON, updatedAt: now })
-    .where(and(mine, eq(printJobs.state, 'queued'), lt(printJobs.notAfter, now)))
-    .returning({ id: printJobs.id });
+  const expired = await expireQueued(db, now, mine);
   const offlineAgents = db
     .select({ id: agents.id })
     .from(agents)
     .where(and(eq(agents.tenantId, tenantId), eq(agents.status, 'offline')));
   const lost = await db
     .update(printJobs)
-    .set({ state: 'failed', reason: AGENT_LOST_REASON, updatedAt: now })
+    .set({ state: 'failed', reason: AGENT_LOST_REASON, updatedAt: now, payload: null, sendingUntil: null })
     .where(
       and(
         mine,
@@ -261,6 +479,30 @@ export async function expireUnansweredJobs(db: Db, tenantId: string, now: Date, 
     )
     .returning({ id: printJobs.id });
   return expired.length + lost.length;
+}
+
+/** `queued` jobs past their notAfter (of `where`) as `expired`, their content erased. */
+async function expireQueued(db: Db, now: Date, where?: SQL) {
+  return db
+    .update(printJobs)
+    .set({
+      state: 'expired',
+      reason: sql`case when ${printJobs.reason} like 'waitingForAgent:%' then ${NOT_BACK_REASON} else ${NO_ANSWER_REASON} end`,
+      updatedAt: now,
+      payload: null,
+      sendingUntil: null,
+    })
+    .where(and(where, eq(printJobs.state, 'queued'), lt(printJobs.notAfter, now)))
+    .returning({ id: printJobs.id });
+}
+
+/**
+ * Every tenant's `queued` jobs past their notAfter as `expired` (the core's bridge runs it every
+ * minute): a job that waited for an agent that never came back does not keep its content, nor read
+ * `queued`, until someone lists the jobs. Returns how many.
+ */
+export async function expireWaitingJobs(db: Db, now: Date = new Date()): Promise<number> {
+  return (await expireQueued(db, now)).length;
 }
 
 /** Recent jobs, newest first (the devices page shows them per agent); unanswered ones past their time read as expired. */

@@ -17,8 +17,14 @@ const PrintJob = z
     agentId: z.string(),
     deviceKey: z.string(),
     document: z.string().openapi({ description: 'the document’s title, e.g. checkout-receipt' }),
-    state: z.enum(['queued', 'printing', 'done', 'failed', 'expired']),
-    reason: z.string().nullable(),
+    state: z.enum(['queued', 'printing', 'done', 'failed', 'expired']).openapi({
+      description:
+        '`queued` also while the job waits for its agent to come back online (reason `waitingForAgent: …`): it is sent then, or becomes `expired` at notAfter',
+    }),
+    reason: z.string().nullable().openapi({
+      description:
+        '`code: detail` — waitingForAgent, waitingInLine, agentOffline, agentNotBack, noAnswer, agentLost, or the agent’s error code',
+    }),
     createdAt: z.string(),
     notAfter: z.string(),
     updatedAt: z.string(),
@@ -31,7 +37,10 @@ const Target = {
 };
 
 /** What every print route answers: the job as the agent left it, or a problem. */
-const jobAnswer = { 200: json(PrintJob, 'The job as it stands after the agent answered'), ...standardErrors };
+const jobAnswer = {
+  200: json(PrintJob, 'The job as it stands after the agent answered, or waiting for its agent'),
+  ...standardErrors,
+};
 
 const submitRoute = route('devices.operate', {
   method: 'post',

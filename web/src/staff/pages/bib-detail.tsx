@@ -340,7 +340,9 @@ function SpineLabels(props: { selected: string[]; act: Act }) {
         const job = await call(
           api['print-jobs']['spine-labels'].$post({ json: { agentId, deviceKey, itemIds: props.selected } }),
         );
-        state = job.state;
+        state = t(`printJobs.state.${job.state}` as MessageKey);
+        if (job.reason?.startsWith('waitingForAgent:'))
+          state += ` — ${t('printJobs.reason.waitingForAgent')}`;
       },
       () => t('cat.printSent', { state }),
     );

@@ -149,6 +149,32 @@ function DeviceStatusBadge(props: { status: string; detail: string | null }) {
 
 const loadPrintJobs = () => call(api['print-jobs'].$get({ query: { limit: '30' } }));
 
+/** Reason codes the core and the agent put before a job's reason (`code: detail`), shown in the UI's language. */
+const REASON_CODES = new Set([
+  'waitingForAgent',
+  'waitingInLine',
+  'agentOffline',
+  'agentNotBack',
+  'noAnswer',
+  'agentLost',
+  'printInterrupted',
+  'printerNotReady',
+  'printerUnreachable',
+  'printerTimeout',
+  'printFailed',
+  'printer',
+  'unknownDevice',
+  'notAPrinter',
+]);
+
+/** A job's reason as staff read it: a known code in words (with the printer's own detail), else as it came. */
+export function jobReasonText(reason: string | null): string {
+  if (!reason) return '';
+  const m = /^(\w+):\s*([\s\S]*)$/.exec(reason);
+  if (!m || !REASON_CODES.has(m[1]!)) return reason;
+  return t(`printJobs.reason.${m[1]}` as MessageKey, { detail: m[2]!.trim() || '—' });
+}
+
 /** 印刷ジョブ: the latest jobs and where each is (queued, printing, done, failed with its reason, expired). */
 function PrintJobList() {
   const { data } = createLoad(loadPrintJobs);
@@ -181,7 +207,9 @@ function PrintJobList() {
                             {t(`printJobs.state.${job.state}` as MessageKey)}
                           </span>
                         </td>
-                        <td>{job.reason ?? ''}</td>
+                        <td title={job.reason ?? undefined} data-job-reason={job.reason?.split(':')[0]}>
+                          {jobReasonText(job.reason)}
+                        </td>
                       </tr>
                     )}
                   </For>
