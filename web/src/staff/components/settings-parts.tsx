@@ -74,3 +74,53 @@ export function SettingsField(props: {
 
 /** A form value, trimmed. */
 export const formValue = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+
+export type CodeNames = { code: string; nameJa: string; nameEn: string };
+
+/**
+ * The add form of a coded list (利用者区分, 住所区分): the code the rules refer to and the names in
+ * Japanese and English; the fields' ids are `${idPrefix}-code`, `-ja` and `-en`.
+ */
+export function CodeNamesAddForm(props: {
+  idPrefix: string;
+  codeLabel: string;
+  nameJaLabel: string;
+  nameEnLabel: string;
+  submitLabel: string;
+  onAdd: (entry: CodeNames, form: HTMLFormElement) => unknown;
+}) {
+  const onSubmit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const f = new FormData(form);
+    props.onAdd(
+      { code: formValue(f, 'code'), nameJa: formValue(f, 'nameJa'), nameEn: formValue(f, 'nameEn') },
+      form,
+    );
+  };
+  return (
+    <form class="inline-form" onSubmit={onSubmit}>
+      <div class="field">
+        <label for={`${props.idPrefix}-code`}>{props.codeLabel}</label>
+        <input
+          id={`${props.idPrefix}-code`}
+          name="code"
+          required
+          pattern="[a-z][a-z0-9\-]{0,31}"
+          maxLength={32}
+        />
+      </div>
+      <div class="field">
+        <label for={`${props.idPrefix}-ja`}>{props.nameJaLabel}</label>
+        <input id={`${props.idPrefix}-ja`} name="nameJa" required maxLength={40} />
+      </div>
+      <div class="field">
+        <label for={`${props.idPrefix}-en`}>{props.nameEnLabel}</label>
+        <input id={`${props.idPrefix}-en`} name="nameEn" required maxLength={60} />
+      </div>
+      <button type="submit" class="button-quiet">
+        {props.submitLabel}
+      </button>
+    </form>
+  );
+}
