@@ -3,6 +3,7 @@ import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
 import { lang, t } from '../../i18n/index.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
 import { me } from '../session.ts';
 import { statusLabel } from './patron-labels.ts';
 
@@ -90,39 +91,32 @@ export function Patrons() {
       <ProblemAlert problem={problem()} />
       <Show when={results()}>
         {(rows) => (
-          <Show when={rows().length > 0} fallback={<p class="notice">{t('patrons.none')}</p>}>
-            <div class="table-wrap">
-              <table class="results-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('patrons.name')}</th>
-                    <th scope="col">{t('patrons.category')}</th>
-                    <th scope="col">{t('patrons.card')}</th>
-                    <th scope="col">{t('patrons.status')}</th>
-                    <th scope="col">{t('patrons.expiresOn')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={rows()}>
-                    {(p) => (
-                      <tr>
-                        <td>
-                          <A href={`/patrons/${p.id}`}>{p.name}</A>
-                          <span class="reading">{p.nameReading}</span>
-                        </td>
-                        <td>{lang() === 'en' ? p.category.nameEn : p.category.nameJa}</td>
-                        <td class="mono">{p.card ?? '—'}</td>
-                        <td>
-                          {statusLabel(p.status === 'active' && p.expiresOn < today() ? 'expired' : p.status)}
-                        </td>
-                        <td>{p.expiresOn}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+          <RowsTable
+            rows={rows()}
+            none={t('patrons.none')}
+            class="results-table"
+            head={
+              <>
+                <th scope="col">{t('patrons.name')}</th>
+                <th scope="col">{t('patrons.category')}</th>
+                <th scope="col">{t('patrons.card')}</th>
+                <th scope="col">{t('patrons.status')}</th>
+                <th scope="col">{t('patrons.expiresOn')}</th>
+              </>
+            }
+            row={(p) => (
+              <tr>
+                <td>
+                  <A href={`/patrons/${p.id}`}>{p.name}</A>
+                  <span class="reading">{p.nameReading}</span>
+                </td>
+                <td>{lang() === 'en' ? p.category.nameEn : p.category.nameJa}</td>
+                <td class="mono">{p.card ?? '—'}</td>
+                <td>{statusLabel(p.status === 'active' && p.expiresOn < today() ? 'expired' : p.status)}</td>
+                <td>{p.expiresOn}</td>
+              </tr>
+            )}
+          />
         )}
       </Show>
     </section>
