@@ -1,5 +1,6 @@
 import { createSignal, type JSX, Show } from 'solid-js';
 import { asProblem, type ProblemInfo } from '../../api/client.ts';
+import { t } from '../../i18n/index.ts';
 import { can } from '../session.ts';
 import { FieldIssue, issueAria } from './field-issue.tsx';
 import { ProblemAlert } from './problem-alert.tsx';
@@ -68,6 +69,71 @@ export function SettingsField(props: {
         </p>
       </Show>
       <FieldIssue for={props.id} issue={props.issue} />
+    </div>
+  );
+}
+
+/** The heading cell of a settings table's actions column, there only for who may change settings. */
+export const ActionsColumnHead = () => (
+  <Show when={canWriteSettings()}>
+    <th scope="col">
+      <span class="visually-hidden">{t('callno.actions')}</span>
+    </th>
+  </Show>
+);
+
+/** ↑ and ↓ for a rule in an ordered list (the first rule that matches wins); `label`s name the rule. */
+export function MoveButtons(props: {
+  index: number;
+  count: number;
+  busy?: boolean;
+  upLabel: string;
+  downLabel: string;
+  ids?: { up: string; down: string };
+  move: (index: number, by: -1 | 1) => void;
+}) {
+  return (
+    <>
+      <button
+        type="button"
+        class="button-quiet"
+        id={props.ids?.up}
+        disabled={props.index === 0 || props.busy}
+        aria-label={props.upLabel}
+        onClick={() => props.move(props.index, -1)}
+      >
+        ↑
+      </button>
+      <button
+        type="button"
+        class="button-quiet"
+        id={props.ids?.down}
+        disabled={props.index === props.count - 1 || props.busy}
+        aria-label={props.downLabel}
+        onClick={() => props.move(props.index, 1)}
+      >
+        ↓
+      </button>
+    </>
+  );
+}
+
+/** A rule editor's last row: what `children` add, then save and cancel. */
+export function EditorActions(props: {
+  saveLabel: string;
+  busy: boolean;
+  onCancel: () => void;
+  children?: JSX.Element;
+}) {
+  return (
+    <div class="span-all inline-form">
+      {props.children}
+      <button type="submit" class="button-primary" disabled={props.busy}>
+        {props.saveLabel}
+      </button>
+      <button type="button" class="button-quiet" onClick={() => props.onCancel()}>
+        {t('callno.cancel')}
+      </button>
     </div>
   );
 }
