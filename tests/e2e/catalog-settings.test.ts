@@ -57,6 +57,16 @@ describe.skipIf(!haveChromium)('catalogue settings 請求記号の規則 (Chromi
     await form.getByRole('button', { name: '規則を保存' }).click();
     await expect.poll(() => form.locator('.field-issue').count()).toBe(1);
     expect(await form.getByLabel(/条件: NDC/).getAttribute('aria-invalid')).toBe('true');
+
+    // ↓ moves a rule down the order (the first cannot go up), and it can go back up
+    const firstRule = () => section.locator('tbody tr').first().locator('td').nth(1).textContent();
+    expect(await firstRule()).toBe('絵本');
+    expect(await section.getByRole('button', { name: '絵本を上へ' }).isDisabled()).toBe(true);
+    await section.getByRole('button', { name: '絵本を下へ' }).click();
+    await expect.poll(firstRule).not.toBe('絵本');
+    await expect.poll(() => section.getByRole('button', { name: '絵本を上へ' }).isDisabled()).toBe(false);
+    await section.getByRole('button', { name: '絵本を上へ' }).click();
+    await expect.poll(firstRule).toBe('絵本');
     await page.context().close();
   });
 

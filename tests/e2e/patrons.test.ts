@@ -107,6 +107,13 @@ describe.skipIf(!haveChromium)('patron management 利用者 (Chromium)', () => {
     await desk.keyboard.press('Enter');
     const panel = desk.getByRole('complementary', { name: /利用者/ });
     await expect.poll(() => panel.textContent()).toContain('注意事項: 保護者の同伴が必要です');
+
+    // the quiet buttons each run one request and say what came of it: renew, then close the alert
+    await page.getByRole('button', { name: '登録更新' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('登録を更新しました');
+    await page.getByRole('button', { name: '終了' }).click();
+    await expect.poll(() => page.locator('.patron-alerts').count()).toBe(0);
+    expect(await page.getByRole('status').first().textContent()).toBe('完了しました。');
   });
 
   it('edits a registration: a bad phone number is refused beside the field, a good one is saved and logged', async () => {

@@ -3,6 +3,7 @@ import { createResource, createSignal, For, type JSX, onMount, Show } from 'soli
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
 import { lang } from '../../i18n/index.ts';
 import { ProblemAlert } from '../../staff/components/problem-alert.tsx';
+import { CardList } from '../card-list.tsx';
 import { type ContactMethod, HoldChoices, holdChoicesOf } from '../hold-choices.tsx';
 import { ot } from '../i18n.ts';
 import { mt } from '../my-i18n.ts';
@@ -669,27 +670,19 @@ export function AlertsPage() {
           {mt('alerts.create')}
         </button>
       </form>
-      <Show when={alerts()} fallback={<p>{ot('opac.loading')}</p>}>
-        {(as) => (
-          <Show when={as().length > 0} fallback={<p>{mt('alerts.none')}</p>}>
-            <ul class="card-list">
-              <For each={as()}>
-                {(a) => (
-                  <li class="card alert-rule">
-                    <p>
-                      {kindText(a.kind)}: <strong>{a.query}</strong>
-                    </p>
-                    <button type="button" class="button-secondary" onClick={() => void remove(a.id)}>
-                      {mt('alerts.delete')}
-                      <span class="visually-hidden">: {a.query}</span>
-                    </button>
-                  </li>
-                )}
-              </For>
-            </ul>
-          </Show>
+      <CardList items={alerts()} none={mt('alerts.none')}>
+        {(a) => (
+          <li class="card alert-rule">
+            <p>
+              {kindText(a.kind)}: <strong>{a.query}</strong>
+            </p>
+            <button type="button" class="button-secondary" onClick={() => void remove(a.id)}>
+              {mt('alerts.delete')}
+              <span class="visually-hidden">: {a.query}</span>
+            </button>
+          </li>
         )}
-      </Show>
+      </CardList>
       <BackToMy />
     </section>
   );

@@ -1,9 +1,10 @@
 import { A, useNavigate } from '@solidjs/router';
-import { createResource, createSignal, For, type JSX, onMount, Show } from 'solid-js';
+import { createResource, createSignal, type JSX, onMount, Show } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
 import { lang, pick } from '../../i18n/index.ts';
 import { Nw7Barcode } from '../../staff/components/nw7-barcode.tsx';
 import { ProblemAlert, problemText } from '../../staff/components/problem-alert.tsx';
+import { CardList } from '../card-list.tsx';
 import type { ContactMethod } from '../hold-choices.tsx';
 import { ot } from '../i18n.ts';
 import { loadPatron, logoutPatron, patron, usePageTitle } from '../state.ts';
@@ -89,85 +90,67 @@ export function MyLibrary() {
       </p>
       <section aria-labelledby="loans-heading">
         <h2 id="loans-heading">{ot('my.loans')}</h2>
-        <Show when={loans()} fallback={<p>{ot('opac.loading')}</p>}>
-          {(ls) => (
-            <Show when={ls().length > 0} fallback={<p>{ot('my.noLoans')}</p>}>
-              <ul class="card-list">
-                <For each={ls()}>
-                  {(l) => (
-                    <li class="card loan" classList={{ overdue: l.overdue }}>
-                      <h3>{l.title}</h3>
-                      <p>
-                        {ot('my.due')}:{' '}
-                        <Show when={lang() === 'ja'} fallback={<strong>{westernOf(l.dueOn)}</strong>}>
-                          <strong>{l.dueOnEra}</strong>
-                          <span class="western">({westernOf(l.dueOn)})</span>
-                        </Show>
-                      </p>
-                      <Show when={l.overdue}>
-                        <p class="overdue-note">{ot('my.overdue')}</p>
-                      </Show>
-                      <button type="button" class="button-secondary" onClick={() => void renew(l.loanId)}>
-                        {ot('my.renew')}
-                        <span class="visually-hidden">: {l.title}</span>
-                      </button>
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </Show>
+        <CardList items={loans()} none={ot('my.noLoans')}>
+          {(l) => (
+            <li class="card loan" classList={{ overdue: l.overdue }}>
+              <h3>{l.title}</h3>
+              <p>
+                {ot('my.due')}:{' '}
+                <Show when={lang() === 'ja'} fallback={<strong>{westernOf(l.dueOn)}</strong>}>
+                  <strong>{l.dueOnEra}</strong>
+                  <span class="western">({westernOf(l.dueOn)})</span>
+                </Show>
+              </p>
+              <Show when={l.overdue}>
+                <p class="overdue-note">{ot('my.overdue')}</p>
+              </Show>
+              <button type="button" class="button-secondary" onClick={() => void renew(l.loanId)}>
+                {ot('my.renew')}
+                <span class="visually-hidden">: {l.title}</span>
+              </button>
+            </li>
           )}
-        </Show>
+        </CardList>
       </section>
       <section aria-labelledby="holds-heading">
         <h2 id="holds-heading">{ot('my.holds')}</h2>
-        <Show when={holds()} fallback={<p>{ot('opac.loading')}</p>}>
-          {(hs) => (
-            <Show when={hs().length > 0} fallback={<p>{ot('my.noHolds')}</p>}>
-              <ul class="card-list">
-                <For each={hs()}>
-                  {(h) => (
-                    <li class="card hold">
-                      <h3>
-                        <A href={`/opac/bib/${h.bibId}`}>{h.title}</A>
-                      </h3>
-                      <p class="queue">
-                        <strong>
-                          {h.queuePosition > 0 ? ot('my.queue', { n: h.queuePosition }) : ot('my.ready')}
-                        </strong>
-                      </p>
-                      <Show when={h.pickupBy}>
-                        {(d) => <p>{ot('my.pickupBy', { date: westernOf(d()) })}</p>}
-                      </Show>
-                      <p>{ot('my.pickupAt', { place: pick(h.pickupLocationJa, h.pickupLocationEn) })}</p>
-                      <Show when={h.queuePosition > 0}>
-                        <HoldSuspension
-                          holdId={h.holdId}
-                          title={h.title}
-                          suspendedUntil={h.suspendedUntil}
-                          act={act}
-                          changed={() => void holdsCtl.refetch()}
-                        />
-                        <HoldChange
-                          holdId={h.holdId}
-                          title={h.title}
-                          pickupLocationId={h.pickupLocationId}
-                          contactMethod={h.contactMethod as ContactMethod}
-                          act={act}
-                          changed={() => void holdsCtl.refetch()}
-                        />
-                      </Show>
-                      <button type="button" class="button-secondary" onClick={() => void cancel(h.holdId)}>
-                        {ot('my.cancel')}
-                        <span class="visually-hidden">: {h.title}</span>
-                      </button>
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </Show>
+        <CardList items={holds()} none={ot('my.noHolds')}>
+          {(h) => (
+            <li class="card hold">
+              <h3>
+                <A href={`/opac/bib/${h.bibId}`}>{h.title}</A>
+              </h3>
+              <p class="queue">
+                <strong>
+                  {h.queuePosition > 0 ? ot('my.queue', { n: h.queuePosition }) : ot('my.ready')}
+                </strong>
+              </p>
+              <Show when={h.pickupBy}>{(d) => <p>{ot('my.pickupBy', { date: westernOf(d()) })}</p>}</Show>
+              <p>{ot('my.pickupAt', { place: pick(h.pickupLocationJa, h.pickupLocationEn) })}</p>
+              <Show when={h.queuePosition > 0}>
+                <HoldSuspension
+                  holdId={h.holdId}
+                  title={h.title}
+                  suspendedUntil={h.suspendedUntil}
+                  act={act}
+                  changed={() => void holdsCtl.refetch()}
+                />
+                <HoldChange
+                  holdId={h.holdId}
+                  title={h.title}
+                  pickupLocationId={h.pickupLocationId}
+                  contactMethod={h.contactMethod as ContactMethod}
+                  act={act}
+                  changed={() => void holdsCtl.refetch()}
+                />
+              </Show>
+              <button type="button" class="button-secondary" onClick={() => void cancel(h.holdId)}>
+                {ot('my.cancel')}
+                <span class="visually-hidden">: {h.title}</span>
+              </button>
+            </li>
           )}
-        </Show>
+        </CardList>
       </section>
       <MoreLinks />
       <ul class="my-links">

@@ -1,7 +1,8 @@
 import { A, useSearchParams } from '@solidjs/router';
-import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
-import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
+import { createSignal, For, type JSX, Show } from 'solid-js';
+import { api, call } from '../../api/client.ts';
 import { formatNumber } from '../../i18n/index.ts';
+import { createLoadOn } from '../../staff/components/load.ts';
 import { ProblemAlert } from '../../staff/components/problem-alert.tsx';
 import { facetsInAddress, SearchFacets } from '../../staff/components/search-facets.tsx';
 import { ot } from '../i18n.ts';
@@ -51,7 +52,6 @@ export function SearchPage() {
   usePageTitle(() => ot('search.heading'));
   const [params, setParams] = useSearchParams<Params>();
   const [more, setMore] = createSignal(Boolean(params.title || params.author || params.isbn || params.ndc));
-  const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
   const draft: Record<(typeof FIELDS)[number], string> = { q: '', title: '', author: '', isbn: '', ndc: '' };
   for (const f of FIELDS) draft[f] = params[f] ?? '';
 
@@ -65,15 +65,7 @@ export function SearchPage() {
     }
     return q;
   };
-  const [results] = createResource(query, async (q) => {
-    setProblem(null);
-    try {
-      return await call(api.opac.search.$get({ query: q }));
-    } catch (err) {
-      setProblem(asProblem(err));
-      return undefined;
-    }
-  });
+  const { data: results, problem } = createLoadOn(query, (q) => call(api.opac.search.$get({ query: q })));
 
   const onSubmit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = (e) => {
     e.preventDefault();
@@ -85,6 +77,24 @@ export function SearchPage() {
     if (kioskId) next.kiosk = kioskId;
     setParams(next);
   };
+  /** A field under 詳細検索; at the kiosk, no phone keyboard: the on-screen kana keyboard types. */
+  const MoreField = (props: {
+    name: Exclude<(typeof FIELDS)[number], 'q'>;
+    maxLength: number;
+    inputMode?: 'numeric' | 'decimal';
+  }) => (
+    <div class="field">
+      <label for={`opac-${props.name}`}>{ot(`search.${props.name}`)}</label>
+      <input
+        id={`opac-${props.name}`}
+        name={props.name}
+        type="text"
+        inputMode={isKiosk ? 'none' : props.inputMode}
+        maxLength={props.maxLength}
+        value={draft[props.name]}
+      />
+    </div>
+  );
   const offset = () => Math.max(0, Number(params.offset) || 0);
   const detailHref = (id: string) =>
     `/opac/bib/${id}${isKiosk ? `?kiosk=${encodeURIComponent(kioskId!)}` : ''}`;
@@ -107,51 +117,11 @@ export function SearchPage() {
         </div>
         <details open={more()} onToggle={(e) => setMore(e.currentTarget.open)}>
           <summary>{ot('search.more')}</summary>
-          <div class="field">
-            <label for="opac-title">{ot('search.title')}</label>
-            <input
-              id="opac-title"
-              name="title"
-              type="text"
-              maxLength={200}
-              value={draft.title}
-              inputMode={isKiosk ? 'none' : undefined}
-            />
-          </div>
-          <div class="field">
-            <label for="opac-author">{ot('search.author')}</label>
-            <input
-              id="opac-author"
-              name="author"
-              type="text"
-              maxLength={200}
-              value={draft.author}
-              inputMode={isKiosk ? 'none' : undefined}
-            />
-          </div>
+          <MoreField name="title" maxLength={200} />
+          <MoreField name="author" maxLength={200} />
           <div class="field-row">
-            <div class="field">
-              <label for="opac-isbn">{ot('search.isbn')}</label>
-              <input
-                id="opac-isbn"
-                name="isbn"
-                type="text"
-                inputMode={isKiosk ? 'none' : 'numeric'}
-                maxLength={20}
-                value={draft.isbn}
-              />
-            </div>
-            <div class="field">
-              <label for="opac-ndc">{ot('search.ndc')}</label>
-              <input
-                id="opac-ndc"
-                name="ndc"
-                type="text"
-                inputMode={isKiosk ? 'none' : 'decimal'}
-                maxLength={8}
-                value={draft.ndc}
-              />
-            </div>
+            <MoreField name="isbn" maxLength={20} inputMode="numeric" />
+            <MoreField name="ndc" maxLength={8} inputMode="decimal" />
           </div>
         </details>
         <div class="field">

@@ -6,11 +6,22 @@ import { asProblem, type ProblemInfo } from '../../api/client.ts';
  * and `data()` stays undefined, so pages need no error boundary.
  */
 export function createLoad<T>(fetcher: () => Promise<T>) {
+  return createLoadOn(
+    () => true,
+    () => fetcher(),
+  );
+}
+
+/**
+ * createLoad for a resource that follows a source (a search held in the address): fetched again
+ * whenever the source changes, not at all while it is null.
+ */
+export function createLoadOn<S, T>(source: () => S | null, fetcher: (source: S) => Promise<T>) {
   const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
-  const [data, { refetch, mutate }] = createResource(async () => {
+  const [data, { refetch, mutate }] = createResource(source, async (s) => {
     setProblem(null);
     try {
-      return await fetcher();
+      return await fetcher(s);
     } catch (err) {
       setProblem(asProblem(err));
       return undefined;

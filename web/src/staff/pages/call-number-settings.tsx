@@ -6,9 +6,12 @@ import { issueFor, issueUnder } from '../components/field-issue.tsx';
 import { createLoad } from '../components/load.ts';
 import { RowsTable } from '../components/rows-table.tsx';
 import {
+  ActionsColumnHead,
   canWriteSettings,
   createSave,
+  EditorActions,
   formValue,
+  MoveButtons,
   SettingsField,
   SettingsSection,
 } from '../components/settings-parts.tsx';
@@ -138,11 +141,7 @@ export function CallNumberSettings() {
                   <th scope="col">{t('callno.ruleName')}</th>
                   <th scope="col">{t('callno.conditions')}</th>
                   <th scope="col">{t('callno.shape')}</th>
-                  <Show when={canWriteSettings()}>
-                    <th scope="col">
-                      <span class="visually-hidden">{t('callno.actions')}</span>
-                    </th>
-                  </Show>
+                  <ActionsColumnHead />
                 </>
               }
               row={({ rule, index }) => (
@@ -153,24 +152,14 @@ export function CallNumberSettings() {
                   <td>{shapeOf(rule)}</td>
                   <Show when={canWriteSettings()}>
                     <td class="row-actions">
-                      <button
-                        type="button"
-                        class="button-quiet"
-                        disabled={index === 0 || save.busy()}
-                        aria-label={t('callno.moveUp', { name: nameOf(rule, index) })}
-                        onClick={() => move(index, -1)}
-                      >
-                        ↑
-                      </button>
-                      <button
-                        type="button"
-                        class="button-quiet"
-                        disabled={index === rules().length - 1 || save.busy()}
-                        aria-label={t('callno.moveDown', { name: nameOf(rule, index) })}
-                        onClick={() => move(index, 1)}
-                      >
-                        ↓
-                      </button>
+                      <MoveButtons
+                        index={index}
+                        count={rules().length}
+                        busy={save.busy()}
+                        upLabel={t('callno.moveUp', { name: nameOf(rule, index) })}
+                        downLabel={t('callno.moveDown', { name: nameOf(rule, index) })}
+                        move={move}
+                      />
                       <button type="button" class="button-quiet" onClick={() => setEditing(index)}>
                         {t('callno.edit', { name: nameOf(rule, index) })}
                       </button>
@@ -325,14 +314,7 @@ function RuleForm(props: {
       {check('markHiragana', t('callno.markHiragana'), r?.markHiragana ?? false)}
       {check('markPlainKana', t('callno.markPlainKana'), r?.markPlainKana ?? false)}
       {check('volume', t('callno.volume'), r?.volume ?? true)}
-      <div class="span-all inline-form">
-        <button type="submit" class="button-primary" disabled={props.busy}>
-          {t('callno.saveRule')}
-        </button>
-        <button type="button" class="button-quiet" onClick={() => props.onCancel()}>
-          {t('callno.cancel')}
-        </button>
-      </div>
+      <EditorActions saveLabel={t('callno.saveRule')} busy={props.busy} onCancel={props.onCancel} />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { formatDateTime, type MessageKey, t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
 import { Nw7Barcode } from '../components/nw7-barcode.tsx';
 import { ProblemAlert, problemText } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
 import { can } from '../session.ts';
 import { ConfigHash, FleetPanel, LatestError } from './fleet-panel.tsx';
 
@@ -29,33 +30,31 @@ export function Devices() {
       <ProblemAlert problem={problem()} />
       <Show when={data()}>
         {(d) => (
-          <Show when={d().agents.length > 0} fallback={<p class="notice">{t('devices.none')}</p>}>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('devices.name')}</th>
-                    <th scope="col">{t('devices.code')}</th>
-                    <th scope="col">{t('devices.status')}</th>
-                    <th scope="col">{t('devices.lastSeen')}</th>
-                    <th scope="col">{t('devices.version')}</th>
-                    <th scope="col">{t('fleet.configHash')}</th>
-                    <th scope="col">{t('devices.devices')}</th>
-                    <th scope="col">{t('fleet.recentErrors')}</th>
-                    <Show when={can('devices.operate')}>
-                      <th scope="col">{t('devices.ping')}</th>
-                    </Show>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={d().agents}>{(agent) => <AgentRowView agent={agent} />}</For>
-                </tbody>
-              </table>
-            </div>
-            <Show when={can('devices.admin')}>
+          <>
+            <RowsTable
+              rows={d().agents}
+              none={t('devices.none')}
+              head={
+                <>
+                  <th scope="col">{t('devices.name')}</th>
+                  <th scope="col">{t('devices.code')}</th>
+                  <th scope="col">{t('devices.status')}</th>
+                  <th scope="col">{t('devices.lastSeen')}</th>
+                  <th scope="col">{t('devices.version')}</th>
+                  <th scope="col">{t('fleet.configHash')}</th>
+                  <th scope="col">{t('devices.devices')}</th>
+                  <th scope="col">{t('fleet.recentErrors')}</th>
+                  <Show when={can('devices.operate')}>
+                    <th scope="col">{t('devices.ping')}</th>
+                  </Show>
+                </>
+              }
+              row={(agent) => <AgentRowView agent={agent} />}
+            />
+            <Show when={d().agents.length > 0 && can('devices.admin')}>
               <FleetPanel agents={d().agents} reload={() => void refetch()} />
             </Show>
-          </Show>
+          </>
         )}
       </Show>
       <PrintJobList />
@@ -183,40 +182,34 @@ function PrintJobList() {
       <h2 id="print-jobs-title">{t('printJobs.title')}</h2>
       <Show when={data()}>
         {(d) => (
-          <Show when={d().jobs.length > 0} fallback={<p class="notice">{t('printJobs.none')}</p>}>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('printJobs.createdAt')}</th>
-                    <th scope="col">{t('printJobs.document')}</th>
-                    <th scope="col">{t('printJobs.device')}</th>
-                    <th scope="col">{t('printJobs.state')}</th>
-                    <th scope="col">{t('printJobs.reason')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={d().jobs}>
-                    {(job) => (
-                      <tr>
-                        <td>{formatDateTime(job.createdAt)}</td>
-                        <td class="mono">{job.document}</td>
-                        <td class="mono">{job.deviceKey}</td>
-                        <td>
-                          <span class={`badge badge-job-${job.state}`} data-job-state={job.state}>
-                            {t(`printJobs.state.${job.state}` as MessageKey)}
-                          </span>
-                        </td>
-                        <td title={job.reason ?? undefined} data-job-reason={job.reason?.split(':')[0]}>
-                          {jobReasonText(job.reason)}
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+          <RowsTable
+            rows={d().jobs}
+            none={t('printJobs.none')}
+            head={
+              <>
+                <th scope="col">{t('printJobs.createdAt')}</th>
+                <th scope="col">{t('printJobs.document')}</th>
+                <th scope="col">{t('printJobs.device')}</th>
+                <th scope="col">{t('printJobs.state')}</th>
+                <th scope="col">{t('printJobs.reason')}</th>
+              </>
+            }
+            row={(job) => (
+              <tr>
+                <td>{formatDateTime(job.createdAt)}</td>
+                <td class="mono">{job.document}</td>
+                <td class="mono">{job.deviceKey}</td>
+                <td>
+                  <span class={`badge badge-job-${job.state}`} data-job-state={job.state}>
+                    {t(`printJobs.state.${job.state}` as MessageKey)}
+                  </span>
+                </td>
+                <td title={job.reason ?? undefined} data-job-reason={job.reason?.split(':')[0]}>
+                  {jobReasonText(job.reason)}
+                </td>
+              </tr>
+            )}
+          />
         )}
       </Show>
     </section>

@@ -7,9 +7,12 @@ import { IssueList, issueFor } from '../components/field-issue.tsx';
 import { createLoad } from '../components/load.ts';
 import { RowsTable } from '../components/rows-table.tsx';
 import {
+  ActionsColumnHead,
   canWriteSettings,
   createSave,
+  EditorActions,
   formValue,
+  MoveButtons,
   SettingsField,
   SettingsSection,
 } from '../components/settings-parts.tsx';
@@ -147,11 +150,7 @@ function MarcMappingSettings(props: { list: ReturnType<typeof loadMappings> }) {
                   <th scope="col">{t('marc.target')}</th>
                   <th scope="col">{t('marc.rules')}</th>
                   <th scope="col">{t('marc.source')}</th>
-                  <Show when={canWriteSettings()}>
-                    <th scope="col">
-                      <span class="visually-hidden">{t('callno.actions')}</span>
-                    </th>
-                  </Show>
+                  <ActionsColumnHead />
                 </>
               }
               row={(target) => {
@@ -451,26 +450,14 @@ function MappingFieldForm(props: {
                 >
                   {t('marc.detailsOf', { n })}
                 </button>
-                <button
-                  type="button"
-                  class="button-quiet"
-                  id={id('up')}
-                  disabled={i === 0}
-                  aria-label={t('marc.moveUp', { n })}
-                  onClick={() => move(i, -1)}
-                >
-                  ↑
-                </button>
-                <button
-                  type="button"
-                  class="button-quiet"
-                  id={id('down')}
-                  disabled={i === rows().length - 1}
-                  aria-label={t('marc.moveDown', { n })}
-                  onClick={() => move(i, 1)}
-                >
-                  ↓
-                </button>
+                <MoveButtons
+                  index={i}
+                  count={rows().length}
+                  upLabel={t('marc.moveUp', { n })}
+                  downLabel={t('marc.moveDown', { n })}
+                  ids={{ up: id('up'), down: id('down') }}
+                  move={move}
+                />
                 <button type="button" class="button-quiet" onClick={() => remove(i)}>
                   {t('marc.removeRule', { n })}
                 </button>
@@ -513,17 +500,11 @@ function MappingFieldForm(props: {
           <IssueList issues={unplaced()} />
         </div>
       </Show>
-      <div class="span-all inline-form">
+      <EditorActions saveLabel={t('marc.saveField')} busy={props.busy} onCancel={props.onCancel}>
         <button type="button" class="button-quiet" id="marc-rule-add" onClick={add}>
           {t('marc.addRule')}
         </button>
-        <button type="submit" class="button-primary" disabled={props.busy}>
-          {t('marc.saveField')}
-        </button>
-        <button type="button" class="button-quiet" onClick={() => props.onCancel()}>
-          {t('callno.cancel')}
-        </button>
-      </div>
+      </EditorActions>
     </form>
   );
 }

@@ -1,8 +1,9 @@
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, Show } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
 import { formatDateTime, type MessageKey, t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
 import { can } from '../session.ts';
 
 const CODES = [
@@ -37,64 +38,54 @@ export function Offline() {
         {(d) => (
           <>
             <h2>{t('offline.conflicts')}</h2>
-            <Show when={d().conflicts.length > 0} fallback={<p class="notice">{t('offline.noConflicts')}</p>}>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('offline.at')}</th>
-                      <th scope="col">{t('offline.kind')}</th>
-                      <th scope="col">{t('offline.item')}</th>
-                      <th scope="col">{t('offline.conflict')}</th>
-                      <Show when={can('circulation.override')}>
-                        <th scope="col">{t('offline.resolve')}</th>
-                      </Show>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={d().conflicts}>{(c) => <ConflictRow conflict={c} onResolved={refetch} />}</For>
-                  </tbody>
-                </table>
-              </div>
-            </Show>
+            <RowsTable
+              rows={d().conflicts}
+              none={t('offline.noConflicts')}
+              head={
+                <>
+                  <th scope="col">{t('offline.at')}</th>
+                  <th scope="col">{t('offline.kind')}</th>
+                  <th scope="col">{t('offline.item')}</th>
+                  <th scope="col">{t('offline.conflict')}</th>
+                  <Show when={can('circulation.override')}>
+                    <th scope="col">{t('offline.resolve')}</th>
+                  </Show>
+                </>
+              }
+              row={(c) => <ConflictRow conflict={c} onResolved={refetch} />}
+            />
             <h2>{t('offline.sessions')}</h2>
-            <Show when={d().sessions.length > 0} fallback={<p class="notice">{t('offline.noSessions')}</p>}>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('offline.agent')}</th>
-                      <th scope="col">{t('offline.period')}</th>
-                      <th scope="col" class="num">
-                        {t('offline.operations')}
-                      </th>
-                      <th scope="col" class="num">
-                        {t('offline.applied')}
-                      </th>
-                      <th scope="col" class="num">
-                        {t('offline.open')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={d().sessions}>
-                      {(s) => (
-                        <tr>
-                          <td>{s.agentNameJa}</td>
-                          <td>
-                            <time datetime={s.firstOpAt}>{formatDateTime(s.firstOpAt)}</time> –{' '}
-                            <time datetime={s.lastOpAt}>{formatDateTime(s.lastOpAt)}</time>
-                          </td>
-                          <td class="num">{s.operations}</td>
-                          <td class="num">{s.applied}</td>
-                          <td class="num">{s.openConflicts}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-            </Show>
+            <RowsTable
+              rows={d().sessions}
+              none={t('offline.noSessions')}
+              head={
+                <>
+                  <th scope="col">{t('offline.agent')}</th>
+                  <th scope="col">{t('offline.period')}</th>
+                  <th scope="col" class="num">
+                    {t('offline.operations')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('offline.applied')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('offline.open')}
+                  </th>
+                </>
+              }
+              row={(s) => (
+                <tr>
+                  <td>{s.agentNameJa}</td>
+                  <td>
+                    <time datetime={s.firstOpAt}>{formatDateTime(s.firstOpAt)}</time> –{' '}
+                    <time datetime={s.lastOpAt}>{formatDateTime(s.lastOpAt)}</time>
+                  </td>
+                  <td class="num">{s.operations}</td>
+                  <td class="num">{s.applied}</td>
+                  <td class="num">{s.openConflicts}</td>
+                </tr>
+              )}
+            />
           </>
         )}
       </Show>

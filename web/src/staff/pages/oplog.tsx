@@ -1,7 +1,8 @@
-import { createSignal, For, onMount, Show } from 'solid-js';
+import { createSignal, onMount, Show } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
 import { formatDateTime, t } from '../../i18n/index.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
 
 type Entry = Awaited<ReturnType<typeof loadPage>>['entries'][number];
 const PAGE = 50;
@@ -37,40 +38,35 @@ export function Oplog() {
       <h1 id="page-title">{t('nav.oplog')}</h1>
       <ProblemAlert problem={problem()} />
       <Show when={loaded()}>
-        <Show when={entries().length > 0} fallback={<p class="notice">{t('oplog.none')}</p>}>
-          <div class="table-wrap">
-            <table class="oplog-table">
-              <thead>
-                <tr>
-                  <th scope="col" class="num">
-                    {t('oplog.seq')}
-                  </th>
-                  <th scope="col">{t('oplog.at')}</th>
-                  <th scope="col">{t('oplog.staff')}</th>
-                  <th scope="col">{t('oplog.action')}</th>
-                  <th scope="col">{t('oplog.target')}</th>
-                  <th scope="col">{t('oplog.workstation')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={entries()}>
-                  {(e) => (
-                    <tr>
-                      <td class="num">{e.seq}</td>
-                      <td>
-                        <time datetime={e.at}>{formatDateTime(e.at)}</time>
-                      </td>
-                      <td>{e.staffLoginId ?? '—'}</td>
-                      <td class="mono">{e.action}</td>
-                      <td class="mono">{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
-                      <td>{e.workstation ?? '—'}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-        </Show>
+        <RowsTable
+          rows={entries()}
+          none={t('oplog.none')}
+          class="oplog-table"
+          head={
+            <>
+              <th scope="col" class="num">
+                {t('oplog.seq')}
+              </th>
+              <th scope="col">{t('oplog.at')}</th>
+              <th scope="col">{t('oplog.staff')}</th>
+              <th scope="col">{t('oplog.action')}</th>
+              <th scope="col">{t('oplog.target')}</th>
+              <th scope="col">{t('oplog.workstation')}</th>
+            </>
+          }
+          row={(e) => (
+            <tr>
+              <td class="num">{e.seq}</td>
+              <td>
+                <time datetime={e.at}>{formatDateTime(e.at)}</time>
+              </td>
+              <td>{e.staffLoginId ?? '—'}</td>
+              <td class="mono">{e.action}</td>
+              <td class="mono">{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
+              <td>{e.workstation ?? '—'}</td>
+            </tr>
+          )}
+        />
         <Show when={more()}>
           <button
             type="button"

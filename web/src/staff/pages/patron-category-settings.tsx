@@ -1,8 +1,10 @@
-import { createSignal, For, type JSX, Show } from 'solid-js';
+import { createSignal, type JSX, Show } from 'solid-js';
 import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
+import { type CodeNames, CodeNamesAddForm, formValue } from '../components/settings-parts.tsx';
 import { me } from '../session.ts';
 
 /** 利用者区分: the library's patron categories (一般・中高生・児童・団体 to start); settings.write adds more. */
@@ -11,18 +13,10 @@ export function PatronCategorySettings() {
   const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
   const canWrite = () => me()?.permissions.includes('settings.write') ?? false;
 
-  const add: JSX.EventHandler<HTMLFormElement, SubmitEvent> = async (e) => {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const f = new FormData(form);
-    const value = (k: string) => String(f.get(k) ?? '').trim();
+  const add = async (json: CodeNames, form: HTMLFormElement) => {
     setProblem(null);
     try {
-      const added = await call(
-        api['patron-settings'].categories.$post({
-          json: { code: value('code'), nameJa: value('nameJa'), nameEn: value('nameEn') },
-        }),
-      );
+      const added = await call(api['patron-settings'].categories.$post({ json }));
       list.mutate({ categories: [...(list.data()?.categories ?? []), added] });
       form.reset();
     } catch (err) {
@@ -36,13 +30,12 @@ export function PatronCategorySettings() {
     async (e) => {
       e.preventDefault();
       const f = new FormData(e.currentTarget);
-      const value = (k: string) => String(f.get(k) ?? '').trim();
       setProblem(null);
       try {
         const renamed = await call(
           api['patron-settings'].categories[':id'].$patch({
             param: { id },
-            json: { nameJa: value('nameJa'), nameEn: value('nameEn') },
+            json: { nameJa: formValue(f, 'nameJa'), nameEn: formValue(f, 'nameEn') },
           }),
         );
         list.mutate({ categories: (list.data()?.categories ?? []).map((c) => (c.id === id ? renamed : c)) });
@@ -57,74 +50,60 @@ export function PatronCategorySettings() {
       <ProblemAlert problem={problem() ?? list.problem()} />
       <Show when={list.data()}>
         {(l) => (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('settings.categoryCode')}</th>
-                  <th scope="col">{t('settings.categoryNameJa')}</th>
-                  <th scope="col">{t('settings.categoryNameEn')}</th>
-                  <Show when={canWrite()}>
-                    <th scope="col">{t('settings.rename')}</th>
-                  </Show>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={l().categories}>
-                  {(c) => (
-                    <tr>
-                      <td class="mono">{c.code}</td>
-                      <td>{c.nameJa}</td>
-                      <td>{c.nameEn}</td>
-                      <Show when={canWrite()}>
-                        <td>
-                          <form class="inline-form" id={`cat-rename-${c.code}`} onSubmit={rename(c.id)}>
-                            <input
-                              name="nameJa"
-                              required
-                              maxLength={40}
-                              value={c.nameJa}
-                              aria-label={`${t('settings.categoryNameJa')} (${c.code})`}
-                            />
-                            <input
-                              name="nameEn"
-                              required
-                              maxLength={60}
-                              value={c.nameEn}
-                              aria-label={`${t('settings.categoryNameEn')} (${c.code})`}
-                            />
-                            <button type="submit" class="button-quiet">
-                              {t('settings.rename')}: {c.code}
-                            </button>
-                          </form>
-                        </td>
-                      </Show>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <RowsTable
+            rows={l().categories}
+            head={
+              <>
+                <th scope="col">{t('settings.categoryCode')}</th>
+                <th scope="col">{t('settings.categoryNameJa')}</th>
+                <th scope="col">{t('settings.categoryNameEn')}</th>
+                <Show when={canWrite()}>
+                  <th scope="col">{t('settings.rename')}</th>
+                </Show>
+              </>
+            }
+            row={(c) => (
+              <tr>
+                <td class="mono">{c.code}</td>
+                <td>{c.nameJa}</td>
+                <td>{c.nameEn}</td>
+                <Show when={canWrite()}>
+                  <td>
+                    <form class="inline-form" id={`cat-rename-${c.code}`} onSubmit={rename(c.id)}>
+                      <input
+                        name="nameJa"
+                        required
+                        maxLength={40}
+                        value={c.nameJa}
+                        aria-label={`${t('settings.categoryNameJa')} (${c.code})`}
+                      />
+                      <input
+                        name="nameEn"
+                        required
+                        maxLength={60}
+                        value={c.nameEn}
+                        aria-label={`${t('settings.categoryNameEn')} (${c.code})`}
+                      />
+                      <button type="submit" class="button-quiet">
+                        {t('settings.rename')}: {c.code}
+                      </button>
+                    </form>
+                  </td>
+                </Show>
+              </tr>
+            )}
+          />
         )}
       </Show>
       <Show when={canWrite()}>
-        <form class="inline-form" onSubmit={add}>
-          <div class="field">
-            <label for="cat-code">{t('settings.categoryCode')}</label>
-            <input id="cat-code" name="code" required pattern="[a-z][a-z0-9\-]{0,31}" maxLength={32} />
-          </div>
-          <div class="field">
-            <label for="cat-ja">{t('settings.categoryNameJa')}</label>
-            <input id="cat-ja" name="nameJa" required maxLength={40} />
-          </div>
-          <div class="field">
-            <label for="cat-en">{t('settings.categoryNameEn')}</label>
-            <input id="cat-en" name="nameEn" required maxLength={60} />
-          </div>
-          <button type="submit" class="button-quiet">
-            {t('settings.addCategory')}
-          </button>
-        </form>
+        <CodeNamesAddForm
+          idPrefix="cat"
+          codeLabel={t('settings.categoryCode')}
+          nameJaLabel={t('settings.categoryNameJa')}
+          nameEnLabel={t('settings.categoryNameEn')}
+          submitLabel={t('settings.addCategory')}
+          onAdd={(json, form) => void add(json, form)}
+        />
       </Show>
     </section>
   );

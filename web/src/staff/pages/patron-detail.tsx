@@ -41,6 +41,12 @@ export function PatronDetail() {
       setProblem(asProblem(err));
     }
   };
+  /** A quiet button that runs one request through `act`: its result line, or its refusal. */
+  const ActButton = (props: { run: () => Promise<string>; children: JSX.Element }) => (
+    <button type="button" class="button-quiet" onClick={() => void act(props.run)}>
+      {props.children}
+    </button>
+  );
   const showFull = async () => {
     try {
       const record = await loadFullPatron(id());
@@ -159,22 +165,18 @@ export function PatronDetail() {
                     <li class="patron-alert patron-alert-warn">
                       {a.text}{' '}
                       <Show when={can('patrons.write')}>
-                        <button
-                          type="button"
-                          class="button-quiet"
-                          onClick={() =>
-                            void act(async () => {
-                              await call(
-                                api.patrons[':id'].notes[':noteId'].close.$post({
-                                  param: { id: id(), noteId: a.id },
-                                }),
-                              );
-                              return t('patrons.done');
-                            })
-                          }
+                        <ActButton
+                          run={async () => {
+                            await call(
+                              api.patrons[':id'].notes[':noteId'].close.$post({
+                                param: { id: id(), noteId: a.id },
+                              }),
+                            );
+                            return t('patrons.done');
+                          }}
                         >
                           {t('patrons.closeNote')}
-                        </button>
+                        </ActButton>
                       </Show>
                     </li>
                   )}
@@ -285,46 +287,34 @@ export function PatronDetail() {
             <button type="submit" class="button-primary">
               {t('patrons.reissue')}
             </button>
-            <button
-              type="button"
-              class="button-quiet"
-              onClick={() =>
-                void act(async () => {
-                  await call(api.patrons[':id'].cards.lost.$post({ param: { id: id() } }));
-                  return t('patrons.done');
-                })
-              }
+            <ActButton
+              run={async () => {
+                await call(api.patrons[':id'].cards.lost.$post({ param: { id: id() } }));
+                return t('patrons.done');
+              }}
             >
               {t('patrons.lost')}
-            </button>
-            <button
-              type="button"
-              class="button-quiet"
-              onClick={() =>
-                void act(async () => {
-                  const r = await call(api.patrons[':id'].renew.$post({ param: { id: id() } }));
-                  return t('patrons.renewed', { date: r.expiresOn });
-                })
-              }
+            </ActButton>
+            <ActButton
+              run={async () => {
+                const r = await call(api.patrons[':id'].renew.$post({ param: { id: id() } }));
+                return t('patrons.renewed', { date: r.expiresOn });
+              }}
             >
               {t('patrons.renew')}
-            </button>
+            </ActButton>
           </form>
           <Show
             when={patron.data()?.status !== 'suspended'}
             fallback={
-              <button
-                type="button"
-                class="button-quiet"
-                onClick={() =>
-                  void act(async () => {
-                    await call(api.patrons[':id'].suspend.lift.$post({ param: { id: id() } }));
-                    return t('patrons.done');
-                  })
-                }
+              <ActButton
+                run={async () => {
+                  await call(api.patrons[':id'].suspend.lift.$post({ param: { id: id() } }));
+                  return t('patrons.done');
+                }}
               >
                 {t('patrons.liftSuspension')}
-              </button>
+              </ActButton>
             }
           >
             <form class="inline-form" onSubmit={suspend}>

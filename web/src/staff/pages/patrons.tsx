@@ -1,8 +1,10 @@
 import { A, useNavigate, useSearchParams } from '@solidjs/router';
-import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
-import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
+import { createSignal, For, type JSX, Show } from 'solid-js';
+import { api, call } from '../../api/client.ts';
 import { lang, t } from '../../i18n/index.ts';
+import { createLoadOn } from '../components/load.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
 import { me } from '../session.ts';
 import { statusLabel } from './patron-labels.ts';
 
@@ -19,28 +21,21 @@ export function Patrons() {
   const [params, setParams] = useSearchParams<{ q?: string; status?: string }>();
   const [draft, setDraft] = createSignal(params.q ?? '');
   const [statusDraft, setStatusDraft] = createSignal(asStatus(params.status) ?? '');
-  const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
   const navigate = useNavigate();
   const canWrite = () => me()?.permissions.includes('patrons.write') ?? false;
-  const [results] = createResource(
+  const { data: results, problem } = createLoadOn(
     () => {
       const q = (params.q ?? '').trim();
       const status = asStatus(params.status);
       return q || status ? { q, status } : null;
     },
     async ({ q, status }) => {
-      setProblem(null);
-      try {
-        const r = await call(
-          api.patrons.$get({ query: { ...(q ? { q } : {}), ...(status ? { status } : {}), limit: '100' } }),
-        );
-        // a scanned card finds exactly one patron: open it straight away
-        if (q && r.patrons.length === 1 && r.patrons[0]!.card === q) navigate(`/patrons/${r.patrons[0]!.id}`);
-        return r.patrons;
-      } catch (err) {
-        setProblem(asProblem(err));
-        return undefined;
-      }
+      const r = await call(
+        api.patrons.$get({ query: { ...(q ? { q } : {}), ...(status ? { status } : {}), limit: '100' } }),
+      );
+      // a scanned card finds exactly one patron: open it straight away
+      if (q && r.patrons.length === 1 && r.patrons[0]!.card === q) navigate(`/patrons/${r.patrons[0]!.id}`);
+      return r.patrons;
     },
   );
 
@@ -90,39 +85,32 @@ export function Patrons() {
       <ProblemAlert problem={problem()} />
       <Show when={results()}>
         {(rows) => (
-          <Show when={rows().length > 0} fallback={<p class="notice">{t('patrons.none')}</p>}>
-            <div class="table-wrap">
-              <table class="results-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('patrons.name')}</th>
-                    <th scope="col">{t('patrons.category')}</th>
-                    <th scope="col">{t('patrons.card')}</th>
-                    <th scope="col">{t('patrons.status')}</th>
-                    <th scope="col">{t('patrons.expiresOn')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={rows()}>
-                    {(p) => (
-                      <tr>
-                        <td>
-                          <A href={`/patrons/${p.id}`}>{p.name}</A>
-                          <span class="reading">{p.nameReading}</span>
-                        </td>
-                        <td>{lang() === 'en' ? p.category.nameEn : p.category.nameJa}</td>
-                        <td class="mono">{p.card ?? '—'}</td>
-                        <td>
-                          {statusLabel(p.status === 'active' && p.expiresOn < today() ? 'expired' : p.status)}
-                        </td>
-                        <td>{p.expiresOn}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+          <RowsTable
+            rows={rows()}
+            none={t('patrons.none')}
+            class="results-table"
+            head={
+              <>
+                <th scope="col">{t('patrons.name')}</th>
+                <th scope="col">{t('patrons.category')}</th>
+                <th scope="col">{t('patrons.card')}</th>
+                <th scope="col">{t('patrons.status')}</th>
+                <th scope="col">{t('patrons.expiresOn')}</th>
+              </>
+            }
+            row={(p) => (
+              <tr>
+                <td>
+                  <A href={`/patrons/${p.id}`}>{p.name}</A>
+                  <span class="reading">{p.nameReading}</span>
+                </td>
+                <td>{lang() === 'en' ? p.category.nameEn : p.category.nameJa}</td>
+                <td class="mono">{p.card ?? '—'}</td>
+                <td>{statusLabel(p.status === 'active' && p.expiresOn < today() ? 'expired' : p.status)}</td>
+                <td>{p.expiresOn}</td>
+              </tr>
+            )}
+          />
         )}
       </Show>
     </section>

@@ -1,7 +1,8 @@
 import { A, useSearchParams } from '@solidjs/router';
-import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
-import { api, asProblem, call, type ProblemInfo } from '../../api/client.ts';
+import { createSignal, For, type JSX, Show } from 'solid-js';
+import { api, call } from '../../api/client.ts';
 import { formatNumber, type MessageKey, t } from '../../i18n/index.ts';
+import { createLoadOn } from '../components/load.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
 import { type FacetKey, facetsInAddress, SearchFacets } from '../components/search-facets.tsx';
 import { can } from '../session.ts';
@@ -20,7 +21,6 @@ type Params = Partial<Record<'q' | 'offset' | 'sort' | FacetKey, string>>;
 export function Search() {
   const [params, setParams] = useSearchParams<Params>();
   const [draft, setDraft] = createSignal(params.q ?? '');
-  const [problem, setProblem] = createSignal<ProblemInfo | null>(null);
   const sort = (): Sort => (SORTS.includes(params.sort as Sort) ? (params.sort as Sort) : 'relevance');
   const offset = () => Math.max(0, Number(params.offset) || 0);
   const query = () => {
@@ -30,15 +30,7 @@ export function Search() {
     if (!q && Object.keys(filters).length === 0) return null;
     return { q, ...filters, sort: sort(), limit: String(PAGE), offset: String(offset()) };
   };
-  const [results] = createResource(query, async (q) => {
-    setProblem(null);
-    try {
-      return await call(api.bibs.$get({ query: q }));
-    } catch (err) {
-      setProblem(asProblem(err));
-      return undefined;
-    }
-  });
+  const { data: results, problem } = createLoadOn(query, (q) => call(api.bibs.$get({ query: q })));
 
   const onSubmit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = (e) => {
     e.preventDefault();

@@ -1,8 +1,9 @@
-import { For, Show } from 'solid-js';
+import { Show } from 'solid-js';
 import { api, call } from '../../api/client.ts';
 import { pick, t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
 import { me } from '../session.ts';
 import { CallNumberSettings } from './call-number-settings.tsx';
 import { MarcSettings } from './marc-settings.tsx';
@@ -31,48 +32,42 @@ export function Settings() {
       <h2>{t('settings.loanRules')}</h2>
       <Show when={data()}>
         {(d) => (
-          <Show when={d().rules.length > 0} fallback={<p class="notice">{t('settings.none')}</p>}>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('settings.patronCategory')}</th>
-                    <th scope="col">{t('settings.materialType')}</th>
-                    <th scope="col">{t('settings.location')}</th>
-                    <th scope="col">{t('settings.loanable')}</th>
-                    <th scope="col" class="num">
-                      {t('settings.loanDays')}
-                    </th>
-                    <th scope="col" class="num">
-                      {t('settings.maxItems')}
-                    </th>
-                    <th scope="col" class="num">
-                      {t('settings.maxRenewals')}
-                    </th>
-                    <th scope="col" class="num">
-                      {t('settings.maxHolds')}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={d().rules}>
-                    {(r) => (
-                      <tr>
-                        <td>{nameOf(d().reference.patronCategories, r.patronCategoryId)}</td>
-                        <td>{nameOf(d().reference.materialTypes, r.materialTypeId)}</td>
-                        <td>{nameOf(d().reference.locations, r.locationId)}</td>
-                        <td>{r.loanable ? t('settings.yes') : t('settings.no')}</td>
-                        <td class="num">{r.loanDays}</td>
-                        <td class="num">{r.maxItems}</td>
-                        <td class="num">{r.maxRenewals}</td>
-                        <td class="num">{r.maxHolds}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+          <RowsTable
+            rows={d().rules}
+            none={t('settings.none')}
+            head={
+              <>
+                <th scope="col">{t('settings.patronCategory')}</th>
+                <th scope="col">{t('settings.materialType')}</th>
+                <th scope="col">{t('settings.location')}</th>
+                <th scope="col">{t('settings.loanable')}</th>
+                <th scope="col" class="num">
+                  {t('settings.loanDays')}
+                </th>
+                <th scope="col" class="num">
+                  {t('settings.maxItems')}
+                </th>
+                <th scope="col" class="num">
+                  {t('settings.maxRenewals')}
+                </th>
+                <th scope="col" class="num">
+                  {t('settings.maxHolds')}
+                </th>
+              </>
+            }
+            row={(r) => (
+              <tr>
+                <td>{nameOf(d().reference.patronCategories, r.patronCategoryId)}</td>
+                <td>{nameOf(d().reference.materialTypes, r.materialTypeId)}</td>
+                <td>{nameOf(d().reference.locations, r.locationId)}</td>
+                <td>{r.loanable ? t('settings.yes') : t('settings.no')}</td>
+                <td class="num">{r.loanDays}</td>
+                <td class="num">{r.maxItems}</td>
+                <td class="num">{r.maxRenewals}</td>
+                <td class="num">{r.maxHolds}</td>
+              </tr>
+            )}
+          />
         )}
       </Show>
       <Show when={me()?.permissions.includes('patrons.read')}>

@@ -3,6 +3,7 @@ import { ApiError, api, asProblem, call, type ProblemInfo } from '../../api/clie
 import { formatDateTime, formatNumber, pick, t } from '../../i18n/index.ts';
 import { createLoad } from '../components/load.ts';
 import { ProblemAlert } from '../components/problem-alert.tsx';
+import { RowsTable } from '../components/rows-table.tsx';
 
 const LISTS = ['missing', 'found', 'misshelved', 'onLoanOrHold', 'duplicate', 'unknown'] as const;
 type ListName = (typeof LISTS)[number];
@@ -190,58 +191,48 @@ export function Stocktake() {
                 batches: p().batches.length,
               })}
             </p>
-            <div class="table-wrap">
-              <table>
-                <caption>{t('stocktake.shelfTags')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('stocktake.shelfTag')}</th>
-                    <th scope="col" class="num">
-                      {t('stocktake.scans')}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={p().shelfTags}>
-                    {(s) => (
-                      <tr>
-                        <td>{s.shelfTag || '—'}</td>
-                        <td class="num">{formatNumber(s.scans)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-            <div class="table-wrap">
-              <table>
-                <caption>{t('stocktake.batches')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('stocktake.receivedAt')}</th>
-                    <th scope="col">{t('stocktake.terminal')}</th>
-                    <th scope="col">{t('stocktake.origin')}</th>
-                    <th scope="col" class="num">
-                      {t('stocktake.scans')}
-                    </th>
-                    <th scope="col">{t('stocktake.rejected')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={p().batches}>
-                    {(b) => (
-                      <tr>
-                        <td>{formatDateTime(b.receivedAt)}</td>
-                        <td>{b.terminalId}</td>
-                        <td>{b.origin}</td>
-                        <td class="num">{formatNumber(b.scanCount)}</td>
-                        <td>{b.rejectedLines.map((r) => `${r.line}: ${r.reason}`).join(' / ') || '—'}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
+            <RowsTable
+              rows={p().shelfTags}
+              caption={t('stocktake.shelfTags')}
+              head={
+                <>
+                  <th scope="col">{t('stocktake.shelfTag')}</th>
+                  <th scope="col" class="num">
+                    {t('stocktake.scans')}
+                  </th>
+                </>
+              }
+              row={(s) => (
+                <tr>
+                  <td>{s.shelfTag || '—'}</td>
+                  <td class="num">{formatNumber(s.scans)}</td>
+                </tr>
+              )}
+            />
+            <RowsTable
+              rows={p().batches}
+              caption={t('stocktake.batches')}
+              head={
+                <>
+                  <th scope="col">{t('stocktake.receivedAt')}</th>
+                  <th scope="col">{t('stocktake.terminal')}</th>
+                  <th scope="col">{t('stocktake.origin')}</th>
+                  <th scope="col" class="num">
+                    {t('stocktake.scans')}
+                  </th>
+                  <th scope="col">{t('stocktake.rejected')}</th>
+                </>
+              }
+              row={(b) => (
+                <tr>
+                  <td>{formatDateTime(b.receivedAt)}</td>
+                  <td>{b.terminalId}</td>
+                  <td>{b.origin}</td>
+                  <td class="num">{formatNumber(b.scanCount)}</td>
+                  <td>{b.rejectedLines.map((r) => `${r.line}: ${r.reason}`).join(' / ') || '—'}</td>
+                </tr>
+              )}
+            />
 
             <Show when={p().session.status === 'open'}>
               <form class="stack" onSubmit={upload} aria-labelledby="upload-title">
@@ -293,39 +284,30 @@ export function Stocktake() {
             </Show>
             <Show when={results()}>
               {(r) => (
-                <div class="table-wrap">
-                  <table>
-                    <caption>
-                      {t(`stocktake.list.${r().list}`)} ({formatNumber(r().total)})
-                    </caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('stocktake.barcode')}</th>
-                        <th scope="col">{t('stocktake.title')}</th>
-                        <th scope="col">{t('stocktake.where')}</th>
-                        <th scope="col">{t('stocktake.detail')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={r().rows}>
-                        {(row) => (
-                          <tr>
-                            <td class="mono">{row.barcode}</td>
-                            <td>{row.title ?? '—'}</td>
-                            <td>
-                              {[row.locationJa, row.shelf, row.callNumber].filter(Boolean).join(' ') || '—'}
-                            </td>
-                            <td>
-                              {Object.entries(row.detail)
-                                .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
-                                .join(' / ')}
-                            </td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
+                <RowsTable
+                  rows={r().rows}
+                  caption={`${t(`stocktake.list.${r().list}`)} (${formatNumber(r().total)})`}
+                  head={
+                    <>
+                      <th scope="col">{t('stocktake.barcode')}</th>
+                      <th scope="col">{t('stocktake.title')}</th>
+                      <th scope="col">{t('stocktake.where')}</th>
+                      <th scope="col">{t('stocktake.detail')}</th>
+                    </>
+                  }
+                  row={(row) => (
+                    <tr>
+                      <td class="mono">{row.barcode}</td>
+                      <td>{row.title ?? '—'}</td>
+                      <td>{[row.locationJa, row.shelf, row.callNumber].filter(Boolean).join(' ') || '—'}</td>
+                      <td>
+                        {Object.entries(row.detail)
+                          .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+                          .join(' / ')}
+                      </td>
+                    </tr>
+                  )}
+                />
               )}
             </Show>
           </section>
