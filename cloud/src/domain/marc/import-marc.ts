@@ -391,11 +391,16 @@ async function candidates(tx: Tx, tenantId: string, bibs: BibFields[]) {
       ) as b`),
   ).map((r) => r.id);
   const ids = [...new Set([...ownIds, ...found])];
-  const rows = (
+  // only this library's rows: a Bunko id from another library's export names a record there, which
+  // this import must neither match nor lock
+  const rows =
     ids.length === 0
       ? []
-      : await tx.select(MATCHED_COLUMNS).from(bibRecords).where(inArray(bibRecords.id, ids)).for('update')
-  ).filter((row) => row.tenantId === tenantId);
+      : await tx
+          .select(MATCHED_COLUMNS)
+          .from(bibRecords)
+          .where(and(eq(bibRecords.tenantId, tenantId), inArray(bibRecords.id, ids)))
+          .for('update');
   const seen = new Map<string, BibRow[]>();
   const add = (k: string, row: BibRow) => {
     const list = seen.get(k);
