@@ -227,10 +227,9 @@ export function decodeIso2709Record(
   const fields: Field[] = [];
   const dataEnd = bytes.length - 1; // the record terminator
   for (let i = 24; i < base - 1; i += 12) {
-    const at = () => `directory entry ${(i - 24) / 12 + 1} at byte ${offset + i}`;
     if (!printableAscii(bytes, i, i + 12))
       throw new Reject(
-        `${at()} holds a byte that is not ASCII: "${printable(ascii(bytes.subarray(i, i + 12)))}"`,
+        `${directoryEntry(i, offset)} holds a byte that is not ASCII: "${printable(ascii(bytes.subarray(i, i + 12)))}"`,
       );
     const tag = String.fromCharCode(bytes[i]!, bytes[i + 1]!, bytes[i + 2]!);
     const length = digitsAt(bytes, i + 3, i + 7);
@@ -238,21 +237,23 @@ export function decodeIso2709Record(
     if (length < 0 || startAt < 0) {
       const entry = ascii(bytes.subarray(i, i + 12));
       throw new Reject(
-        `${at()} (tag ${tag}): length "${entry.slice(3, 7)}" or start "${entry.slice(7, 12)}" is not a number`,
+        `${directoryEntry(i, offset)} (tag ${tag}): length "${entry.slice(3, 7)}" or start "${entry.slice(7, 12)}" is not a number`,
       );
     }
     const start = base + startAt;
     const end = start + length;
     if (length < 1 || end > dataEnd)
       throw new Reject(
-        `${at()} (tag ${tag}): field runs from byte ${offset + start} to ${offset + end}, past the data area`,
+        `${directoryEntry(i, offset)} (tag ${tag}): field runs from byte ${offset + start} to ${offset + end}, past the data area`,
       );
     if (bytes[end - 1] !== FIELD_END)
       throw new Reject(
         `field ${tag} at byte ${offset + start} does not end with a field terminator (its length is wrong)`,
       );
     if (!isTag(tag)) {
-      warnings.push(`${at()}: tag "${tag}" is not three letters or digits; the field is left out`);
+      warnings.push(
+        `${directoryEntry(i, offset)}: tag "${tag}" is not three letters or digits; the field is left out`,
+      );
       continue;
     }
     startField();
@@ -282,6 +283,10 @@ export function decodeIso2709Record(
 
   return { record: { leader, fields }, warnings };
 }
+
+/** A directory entry's name in a reason: its number and where it starts in the file. */
+const directoryEntry = (i: number, offset: number) =>
+  `directory entry ${(i - 24) / 12 + 1} at byte ${offset + i}`;
 
 /** Whether bytes [from, to) are all printable ASCII (0x20–0x7E). */
 function printableAscii(bytes: Uint8Array, from: number, to: number): boolean {
