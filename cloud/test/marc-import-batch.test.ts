@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.ts';
+import { type Database, openDatabase } from '../src/db/client.ts';
 import { bibRecords, operationLog } from '../src/db/schema/index.ts';
 import { searchBibs } from '../src/domain/catalog/search-bibs.ts';
 import { type Ctx, inTx, systemCtx } from '../src/domain/context.ts';
@@ -21,7 +22,7 @@ import { freshDatabase } from './support/test-db.ts';
  * insert); these files are longer than a batch (1,000 here) and must give exactly what saving the records
  * one by one gives: rows, search index, search results, log, and the same report.
  */
-let database: Database;
+let database: Database & { url?: string };
 let statements = 0;
 const ctxs: Record<string, Ctx> = {};
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
       statements++;
     },
   });
-  for (const code of ['batcha', 'batchb', 'batchbad', 'batchamb', 'isbna', 'isbnb']) {
+  for (const code of ['batcha', 'batchb', 'batchbad', 'batchamb', 'isbna', 'isbnb', 'locka', 'lockb']) {
     const { tenant } = await makeTenant(database, code);
     ctxs[code] = systemCtx(database.db, tenant.id, 'marc-batch-test');
   }
@@ -287,6 +288,69 @@ describe('MARC import in batches', { timeout: 240_000 }, () => {
       .orderBy(asc(bibRecords.title));
     expect(same.map((r) => r.title).sort()).toEqual([bibNo(6000).title, 'ひとつめ', 'ふたつめ'].sort());
   });
+});
+
+describe('libraries apart', () => {
+  // PostgreSQL only: PGlite runs one transaction at a time, so no other session can hold a lock
+  it.skipIf(!process.env.DATABASE_URL)(
+    "never waits for or locks another library's record that a Bunko id in the file names",
+    async () => {
+      const a = ctxs.locka!;
+      const b = ctxs.lockb!;
+      const bibs = Array.from({ length: 40 }, (_, i) => ({
+        ...bibNo(7000 + i),
+        sourceIds: {},
+        jpNumber: null,
+        isbn: null,
+      }));
+      const held = await database.db
+        .insert(bibRecords)
+        .values(bibs.map((bib) => ({ ...bib, tenantId: a.tenantId })))
+        .returning({ id: bibRecords.id });
+      // library A's export of them: each record names its Bunko id (001, 003 Bunko)
+      const when = new Date('2026-01-01T00:00:00Z');
+      const file = Buffer.concat(
+        bibs.map((bib, i) =>
+          encodeIso2709(bibToMarc({ ...bib, id: held[i]!.id, createdAt: when, updatedAt: when })),
+        ),
+      );
+      // library B imports it while another session holds A's rows, under a lock timeout: a
+      // statement that waited for them would fail and send the batch record by record
+      const url = new URL(database.url!);
+      const name = url.pathname.slice(1);
+      const holder = postgres(database.url!, { max: 1, onnotice: () => {} });
+      await holder.unsafe(`alter database ${name} set lock_timeout = '2s'`);
+      let statements = 0;
+      const other = await openDatabase({
+        url: database.url!,
+        onQuery: () => {
+          statements++;
+        },
+      });
+      try {
+        const report = await holder.begin(async (tx) => {
+          await tx`select 1 from bib_records where id = any(${held.map((h) => h.id)}::uuid[]) for update`;
+          return importMarc(systemCtx(other.db, b.tenantId, 'lock-test'), {
+            source: [file],
+            format: 'iso2709',
+          });
+        });
+        expect(report).toMatchObject({ processed: 40, created: 40, rejected: 0 });
+        // one batch: a match query, the row look-up, an insert, the log — not a statement or more
+        // per record
+        expect(statements).toBeLessThan(20);
+        const [row] = await database.db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(bibRecords)
+          .where(eq(bibRecords.tenantId, a.tenantId));
+        expect(row!.n).toBe(40);
+      } finally {
+        await holder.unsafe(`alter database ${name} reset lock_timeout`);
+        await holder.end();
+        await other.close();
+      }
+    },
+  );
 });
 
 describe('matching by ISBN', () => {
