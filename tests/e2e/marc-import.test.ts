@@ -69,7 +69,10 @@ describe.skipIf(!haveChromium)('MARC取込 (Chromium)', () => {
     await bar.waitFor();
     expect(await bar.getAttribute('aria-valuemax')).toBe('180');
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 60_000 }).toBe('180');
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('完了');
+    // the bar can reach 180 one page poll (1 s) before the job reads done: wait for that poll
+    await expect
+      .poll(() => page.getByRole('status').first().textContent(), { timeout: 30_000 })
+      .toContain('完了');
     expect(await bar.getAttribute('aria-valuetext')).toBe('180件中 180件');
     const count = (k: string) => page.locator(`.import-counts dd[data-count="${k}"]`).textContent();
     expect(await count('processed')).toBe('180');
@@ -80,7 +83,7 @@ describe.skipIf(!haveChromium)('MARC取込 (Chromium)', () => {
     await page.getByRole('heading', { level: 3, name: '取り込んだ書誌(先頭20件)' }).waitFor();
     expect(await page.locator('main li a[href^="/bibs/"]').count()).toBe(20);
     const row = page.getByRole('row', { name: /jp__ndl-japan-marc21-first180\.mrc/ });
-    await expect.poll(() => row.textContent()).toContain('完了');
+    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toContain('完了');
     expect(await row.textContent()).toContain('librarian');
 
     await page.getByRole('link', { name: '← 資料検索' }).click();
@@ -112,7 +115,9 @@ describe.skipIf(!haveChromium)('MARC取込 (Chromium)', () => {
     expect(await page.locator('.import-counts dd[data-count="rejected"]').textContent()).toBe('0');
     await page.getByRole('link', { name: /^Психологический тренинг с подростками/ }).waitFor();
     const row = page.getByRole('row', { name: /bad__pymarc__1251\.dat/ });
-    await expect.poll(() => row.textContent()).toContain('文字コード: Windows-1251(キリル文字)');
+    await expect
+      .poll(() => row.textContent(), { timeout: 30_000 })
+      .toContain('文字コード: Windows-1251(キリル文字)');
     // the form is back to letting the records tell the character set
     expect(await encoding.inputValue()).toBe('');
     await context.close();
