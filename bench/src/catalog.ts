@@ -273,7 +273,7 @@ export async function marcBench(db: Db, tenantId: string, kit: BenchKit) {
     const ours = await timed(() => ourCount(file));
     const theirs = await timed(() => marcjsCount(file));
     // import into an empty tenant of its own (dropped afterwards, with any a stopped run left)
-    await dropMarcBenchTenants(db);
+    await dropScratchTenants(db, 'marcbench');
     const code = `marcbench${new Rng(Date.now()).int(1e6)}`;
     const [t] = await db
       .insert(tenants)
@@ -355,21 +355,17 @@ export async function marcBench(db: Db, tenantId: string, kit: BenchKit) {
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await dropMarcBenchTenants(db);
+    await dropScratchTenants(db, 'marcbench');
     await db.execute(sql`vacuum (analyze) bib_records`);
   }
 }
 
 /**
- * The empty-library import's tenants and everything they hold are deleted, so a kept bench database stays
- * one library as generated (more libraries change the planner's estimates for the other parts).
- * Every table with a tenant_id is cleared of them at once, the foreign keys' checks skipped.
+ * Delete the scratch tenants whose code starts with `prefix` (the empty-library import's, the
+ * neighbour) and everything they hold, so a kept bench database stays one library as generated
+ * (more libraries change the planner's estimates for the other parts). Every table with a
+ * tenant_id is cleared of them at once, the foreign keys' checks skipped.
  */
-async function dropMarcBenchTenants(db: Db) {
-  await dropScratchTenants(db, 'marcbench');
-}
-
-/** Delete the tenants whose code starts with `prefix` and everything they hold (see dropMarcBenchTenants). */
 async function dropScratchTenants(db: Db, prefix: string) {
   await db.transaction(async (tx) => {
     const ids = resultRows<{ id: string }>(

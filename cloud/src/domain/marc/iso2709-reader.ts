@@ -14,6 +14,7 @@ import {
   type ReadOptions,
   type ReadResult,
   recordWarnings,
+  TAG_RE,
 } from './record.ts';
 
 const RECORD_END = 0x1d;
@@ -123,7 +124,7 @@ export function decodeIso2709Record(
 ): { record: MarcRecord; warnings: string[] } {
   const warnings: string[] = [];
   const leaderBytes = bytes.subarray(0, 24);
-  if (leaderBytes.some((b) => b < 0x20 || b > 0x7e))
+  if (!printableAscii(bytes, 0, 24))
     throw new Reject(
       `the leader holds a byte that is not printable ASCII: "${printable(ascii(leaderBytes))}"`,
     );
@@ -139,7 +140,7 @@ export function decodeIso2709Record(
   const dirLength = base - 1 - 24;
   // a non-ASCII byte first: a character of several bytes is what makes most such directories too long
   const directoryBytes = bytes.subarray(24, base - 1);
-  if (dirLength % 12 !== 0 && directoryBytes.some((b) => b < 0x20 || b > 0x7e))
+  if (dirLength % 12 !== 0 && !printableAscii(bytes, 24, base - 1))
     throw new Reject(`the directory holds a byte that is not ASCII: "${printable(ascii(directoryBytes))}"`);
   if (dirLength % 12 !== 0)
     throw new Reject(
@@ -250,7 +251,7 @@ export function decodeIso2709Record(
       throw new Reject(
         `field ${tag} at byte ${offset + start} does not end with a field terminator (its length is wrong)`,
       );
-    if (!isTag(tag)) {
+    if (!TAG_RE.test(tag)) {
       warnings.push(
         `${directoryEntry(i, offset)}: tag "${tag}" is not three letters or digits; the field is left out`,
       );
@@ -307,8 +308,6 @@ function digitsAt(bytes: Uint8Array, from: number, to: number): number {
 
 const isAlnum = (c: number) =>
   (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-const isTag = (tag: string) =>
-  tag.length === 3 && isAlnum(tag.charCodeAt(0)) && isAlnum(tag.charCodeAt(1)) && isAlnum(tag.charCodeAt(2));
 
 /**
  * A data field of valid UTF-8 from one slice of the record: two indicators, then subfields split on
